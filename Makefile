@@ -1,0 +1,35 @@
+# Two entry points for a fresh machine: `make run` and `make test`. Both are idempotent.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: run test install browser index lint
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: $(STAMP)
+	$(VENV)/bin/chatbot build-index
+
+run: index
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py -b $(HOST):$(PORT) 'chatbot.web:create_app()'
+
+# Debian's Chromium drives the browser tests; axe-core comes from npm (package-lock.json).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
+test: $(STAMP) browser
+	$(VENV)/bin/ruff check chatbot scripts tests
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check chatbot scripts tests
