@@ -1,7 +1,13 @@
-"""Command line: thin wrappers that parse options and call the library."""
+"""Command line: thin wrappers that parse options and call the library.
+
+Search-side modules (torch, FAISS) are imported inside the commands that need them, so
+``chatbot validate`` stays instant for staff.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -44,3 +50,132 @@ def show_settings() -> None:
         current = os.environ.get("CHATBOT_" + s.name)
         shown = f" (now {current!r})" if current is not None else ""
         click.echo(f"CHATBOT_{s.name} = {s.default!r}{shown}\n    {s.help}")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _report_failure(exc: Exception) -> None:
+    for problem in getattr(exc, "problems", []):
+        click.echo(problem.format(), err=True)
+    raise click.ClickException(str(exc))
+
+
+@main.command("build-index")
+@click.option("--force", is_flag=True, help="Rebuild even when the knowledge is unchanged.")
+def build_index(force: bool) -> None:
+    """Build the search index from the knowledge base and publish it atomically."""
+    _publish(force, smoke_file=None)
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Rebuild even when the knowledge is unchanged.")
+@click.option("--smoke", "smoke_file", type=click.Path(path_type=Path), default=None,
+              help="Smoke-test questions (default: KNOWLEDGE_DIR/smoke.tsv).")
+def reindex(force: bool, smoke_file: Path | None) -> None:
+    """Nightly job: validate, build, smoke-test, publish, keep the last versions.
+
+    On any failure nothing is published, the current index keeps serving and the exit code is 1.
+    """
+    settings = _settings()
+    _publish(force, smoke_file=smoke_file or settings.knowledge_dir / "smoke.tsv")
+
+
+def _publish(force: bool, smoke_file: Path | None) -> None:
+    import logging
+
+    from chatbot import reindex as pipeline
+    from chatbot.index import IndexFailure
+    from chatbot.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    log = logging.getLogger("chatbot.reindex")
+    try:
+        outcome = pipeline.run(settings, force=force, smoke_file=smoke_file)
+    except (IndexFailure, OSError) as exc:
+        log.error("index not published, the current one keeps serving: %s", exc)
+        _report_failure(exc)
+    if outcome.published:
+        log.info("published index %s (smoke questions %d, pruned %s)", outcome.version, outcome.smoke_checked,
+                 ", ".join(outcome.pruned) or "none")
+        click.echo(f"index {outcome.version}: built and published / 索引 {outcome.version} を作成・公開しました")
+    else:
+        click.echo(f"index {outcome.version}: knowledge unchanged, still serving / "
+                   f"変更がないため公開中の索引 {outcome.version} をそのまま使います")
+
+
+@main.command()
+def rollback() -> None:
+    """Re-publish the version before the current one."""
+    from chatbot import index
+
+    settings = _settings()
+    try:
+        with index.build_lock(settings.index_dir):
+            version = index.rollback(settings.index_dir)
+    except index.IndexFailure as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"now serving {version} / 公開中の索引を {version} に戻しました")
+
+
+@main.command()
+def versions() -> None:
+    """List index versions on disk; * marks the one served."""
+    from chatbot import index
+
+    settings = _settings()
+    current = index.current_version(settings.index_dir)
+    for name in index.list_versions(settings.index_dir):
+        manifest = index.read_manifest(index.versions_dir(settings.index_dir) / name)
+        mark = "*" if name == current else " "
+        click.echo(f"{mark} {name}  built {manifest['built_at']}  FAQs {manifest['counts']['published']}")
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the reply as JSON (one object per question).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Reply language (default: detect).")
+def ask(question: str | None, as_json: bool, lang: str | None) -> None:
+    """Answer QUESTION; without it, answer one question per line from stdin."""
+    from chatbot import index
+    from chatbot.answer import respond
+    from chatbot.hours import TOKYO
+
+    settings = _settings()
+    try:
+        serving = index.load_current(settings.index_dir)
+    except index.IndexFailure as exc:
+        raise click.ClickException(str(exc)) from exc
+    questions = [question] if question is not None else (line.strip() for line in sys.stdin)
+    for text in questions:
+        if not text:
+            continue
+        reply = respond(serving, text, now=dt.datetime.now(TOKYO), lang=lang,
+                        threshold=settings.answer_threshold, suggest_threshold=settings.suggest_threshold)
+        click.echo(json.dumps(reply, ensure_ascii=False) if as_json else _plain(text, reply))
+
+
+def _plain(question: str, reply: dict) -> str:
+    lines = [f"Q: {question}", f"[{reply['type']} {reply['confidence']:.2f}]"]
+    if reply["faq"]:
+        lines += [f"{reply['faq']['id']}: {reply['faq']['question']}", reply["faq"]["answer"]]
+    else:
+        contact = reply["contact"]
+        lines += [reply["message"], f"{contact['name']} {contact['phone']} ({contact['status_text']})"]
+    lines += [f"  候補: {s['id']} {s['question']}" for s in reply["suggestions"]]
+    return "\n".join(lines) + "\n"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Development server (use gunicorn with gunicorn.conf.py in production)."""
+    from chatbot.web import create_app
+
+    create_app(_settings()).run(host=host, port=port, threaded=True)

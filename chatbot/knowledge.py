@@ -39,14 +39,8 @@ class Problem:
     ja: str
     en: str
 
-    def format(self, root: Path | None = None) -> str:
-        shown = self.path
-        if root is not None:
-            try:
-                shown = self.path.relative_to(root.parent if root.is_dir() else root)
-            except ValueError:
-                pass
-        return f"{shown}:{self.line}: {self.severity}: {self.ja} / {self.en}"
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.ja} / {self.en}"
 
 
 @dataclass(frozen=True)
@@ -230,9 +224,7 @@ def parse_faq_file(path: Path, departments: set[str], problems: list[Problem]) -
         node = yaml.compose(header, Loader=yaml.SafeLoader)
         data = yaml.safe_load(header)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        out.error(line, "yaml_error", detail=getattr(exc, "problem", None) or str(exc))
+        out.error(_yaml_error_line(exc, first_line=2), "yaml_error", detail=getattr(exc, "problem", None) or str(exc))
         return None
     if not isinstance(data, dict) or node is None:
         out.error(2, "not_mapping")
@@ -347,9 +339,14 @@ def _read_yaml(path: Path, out: _Collector) -> Any:
     except UnicodeDecodeError as exc:
         out.error(_line_of_offset(path.read_bytes(), exc.start), "non_utf8")
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        out.error(mark.line + 1 if mark else 1, "yaml_error", detail=getattr(exc, "problem", None) or str(exc))
+        out.error(_yaml_error_line(exc, first_line=1), "yaml_error", detail=getattr(exc, "problem", None) or str(exc))
     return None
+
+
+def _yaml_error_line(exc: yaml.YAMLError, first_line: int) -> int:
+    """Where the broken construct starts (e.g. an unclosed ``[``), else where parsing failed."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    return mark.line + first_line if mark is not None else first_line
 
 
 def _key_lines(path: Path) -> dict[str, int]:
@@ -475,7 +472,8 @@ def _load_closures(path: Path, problems: list[Problem]) -> tuple[Closure, ...]:
     entries = data.get("closures") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         if entries is not None or not isinstance(data, dict):
-            out.error(1, "bad_closure", detail="closures: のリストにしてください", detail_en="expected a 'closures:' list")
+            out.error(1, "bad_closure", detail="closures: のリストにしてください",
+                      detail_en="expected a 'closures:' list")
         return ()
     node_lines = _sequence_lines(path, "closures")
     closures: list[Closure] = []

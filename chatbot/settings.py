@@ -28,6 +28,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDING_MODEL", "", "Local sentence-transformers model directory; empty = built-in chiVe model"),
     Setting("FAISS_INDEX", "Flat", "FAISS index factory string (inner product), e.g. Flat or HNSW32"),
     Setting("ANSWER_THRESHOLD", "0.5", "Confidence at or above which an FAQ is answered, else fallback"),
+    Setting("SUGGEST_THRESHOLD", "0.2", "Confidence at or above which an FAQ is offered as a suggestion"),
     Setting("MAX_MESSAGE_CHARS", "500", "Longest accepted chat message, in characters"),
     Setting("RATE_LIMIT", "30 per minute;300 per hour", "Per-client limit on chat and feedback requests"),
     Setting("RATE_LIMIT_STORAGE", "memory://", "flask-limiter storage URI (memory:// or redis://...)"),
@@ -48,6 +49,7 @@ class Settings:
     embedding_model: str
     faiss_index: str
     answer_threshold: float
+    suggest_threshold: float
     max_message_chars: int
     rate_limit: str
     rate_limit_storage: str

@@ -1,0 +1,92 @@
+"""Turn a citizen's question into the reply object the API and ``chatbot ask`` return.
+
+Pure apart from the search itself: the index and the clock are passed in, so the same
+question at the same moment always gets the same reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from chatbot import hours, messages
+from chatbot.engine import Hit
+from chatbot.index import ServingIndex
+from chatbot.knowledge import FAQ, Department
+
+ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_LATIN = re.compile(r"[A-Za-z]")
+MAX_SUGGESTIONS = 3
+
+
+def detect_language(text: str) -> str:
+    """English only when the text has Latin letters and no Japanese script at all."""
+    return "en" if _LATIN.search(text) and not _JAPANESE.search(text) else "ja"
+
+
+def respond(index: ServingIndex, question: str, *, now: dt.datetime, threshold: float,
+            suggest_threshold: float, lang: str | None = None) -> dict[str, Any]:
+    lang = lang or detect_language(question)
+    hits = index.engine.search(question, k=MAX_SUGGESTIONS + 2)
+    top = hits[0] if hits else None
+    answered = top is not None and top.confidence >= threshold
+    faq = index.faqs[top.id] if answered and top else None
+    others = hits[1:] if answered else hits
+    suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
+    department = _likely_department(index, faq, top, suggest_threshold)
+    reply: dict[str, Any] = {
+        "type": "answer" if faq else "fallback",
+        "lang": lang,
+        "message": messages.text("answer_intro" if faq else "fallback_intro", lang),
+        "faq": faq.to_dict(lang) if faq else None,
+        "confidence": round(top.confidence, 4) if top else 0.0,
+        "suggestions": [{"id": s.id, "question": _question(s, lang)} for s in suggestions],
+        "contact": contact_card(department, index, now, lang),
+        "online": _online_links(([faq] if faq else []) + suggestions, index, lang),
+    }
+    if faq and lang == "en" and reply["faq"]["lang"] != "en":
+        reply["message"] = messages.text("ja_only", "en")
+    return reply
+
+
+def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, floor: float) -> Department:
+    """The answered FAQ's office; else the top candidate's if it is at all likely; else the switchboard."""
+    kb = index.kb
+    if faq is None and top is not None and top.confidence >= floor:
+        faq = index.faqs[top.id]
+    key = faq.department if faq else kb.default_department
+    return kb.departments.get(key) or kb.departments[kb.default_department]
+
+
+def contact_card(department: Department, index: ServingIndex, now: dt.datetime, lang: str) -> dict[str, Any]:
+    state = hours.status(department, index.kb.closures, now)
+    name = department.name_en if lang == "en" and department.name_en else department.name
+    return {
+        "department": department.key,
+        "name": name,
+        "phone": department.phone,
+        "tel_uri": "tel:" + re.sub(r"[^0-9+]", "", department.phone),
+        "email": department.email,
+        "url": department.url,
+        "location": department.location,
+        "note": department.note if lang == "ja" else None,
+        "open_now": state.open_now,
+        "status_text": hours.format_status(state, lang),
+        "hours_text": hours.format_weekly(hours.weekly_summary(department), lang),
+        "next_open": state.next_open.isoformat() if state.next_open else None,
+    }
+
+
+def _question(faq: FAQ, lang: str) -> str:
+    return faq.en_question if lang == "en" and faq.en_question else faq.question
+
+
+def _online_links(faqs: list[FAQ], index: ServingIndex, lang: str) -> list[dict[str, str]]:
+    """Ways to act now, outside office hours: online-procedure pages the FAQs link to, and the city site."""
+    links = [{"title": _question(f, lang), "url": f.url} for f in faqs if f.url and ONLINE_TAGS & set(f.tags)]
+    city_url = index.kb.departments[index.kb.default_department].url
+    if city_url:
+        links.append({"title": messages.text("online_city_site", lang), "url": city_url})
+    return links

@@ -1,0 +1,122 @@
+"""The conversation log: one row per chat turn, personal data redacted before it is written.
+
+Logging is best effort by design: a full disk, a locked or read-only database must never
+stop a citizen getting an answer, so every write failure is logged and swallowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatbot.redact import redact
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE turns (
+        answer_id TEXT PRIMARY KEY,
+        ts TEXT NOT NULL,
+        question TEXT NOT NULL,          -- redacted
+        outcome TEXT NOT NULL,           -- answer | fallback
+        faq_id TEXT,
+        confidence REAL NOT NULL,
+        index_version TEXT,
+        lang TEXT NOT NULL,
+        helpful INTEGER,                 -- NULL until rated; 1 = 👍, 0 = 👎
+        comment TEXT,                    -- redacted
+        feedback_ts TEXT
+    );
+    CREATE INDEX turns_ts ON turns(ts);
+    CREATE INDEX turns_outcome ON turns(outcome, ts);
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    answer_id: str
+    ts: dt.datetime
+    question: str
+    outcome: str
+    faq_id: str | None
+    confidence: float
+    index_version: str | None
+    lang: str
+    helpful: bool | None = None
+    comment: str | None = None
+
+
+def sqlite_path(db_url: str) -> Path:
+    """``sqlite:///relative.db`` or ``sqlite:////absolute.db`` → a path."""
+    prefix = "sqlite:///"
+    if not db_url.startswith(prefix):
+        raise ValueError(f"CHATBOT_DB_URL must start with {prefix} (got {db_url!r})")
+    return Path(db_url[len(prefix):])
+
+
+class ConversationLog:
+    def __init__(self, db_url: str):
+        self.path = sqlite_path(db_url)
+        self._local = threading.local()
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 2000")
+            self._local.conn = conn
+        if not self._ready:
+            with self._ready_lock:
+                if not self._ready:
+                    migrate(conn)
+                    self._ready = True
+        return conn
+
+    def record_turn(self, turn: Turn) -> bool:
+        """Store one turn (redacted); False when the database could not take it."""
+        row = (turn.answer_id, turn.ts.isoformat(timespec="seconds"), redact(turn.question), turn.outcome,
+               turn.faq_id, turn.confidence, turn.index_version, turn.lang)
+        return self._write("INSERT INTO turns (answer_id, ts, question, outcome, faq_id, confidence, "
+                           "index_version, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row) is not None
+
+    def record_feedback(self, answer_id: str, helpful: bool, comment: str | None, ts: dt.datetime) -> bool | None:
+        """True when stored, False for an unknown answer, None when the database failed."""
+        changed = self._write("UPDATE turns SET helpful = ?, comment = ?, feedback_ts = ? WHERE answer_id = ?",
+                              (int(helpful), redact(comment) if comment else None,
+                               ts.isoformat(timespec="seconds"), answer_id))
+        return None if changed is None else changed > 0
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int | None:
+        try:
+            return self._connect().execute(sql, params).rowcount
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("conversation log write failed (%s: %s); answering continues", type(exc).__name__, exc)
+            self._local.conn = None
+            return None
+
+    def turns(self, since: dt.datetime | None = None) -> list[Turn]:
+        """Turns from ``since`` on, oldest first (for reports)."""
+        sql = "SELECT answer_id, ts, question, outcome, faq_id, confidence, index_version, lang, helpful, comment " \
+              "FROM turns WHERE ts >= ? ORDER BY ts"
+        cutoff = since.isoformat(timespec="seconds") if since else ""
+        rows = self._connect().execute(sql, (cutoff,)).fetchall()
+        return [Turn(r[0], dt.datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
+                     None if r[8] is None else bool(r[8]), r[9]) for r in rows]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to date; ``PRAGMA user_version`` counts applied migrations."""
+    conn.execute("PRAGMA journal_mode = WAL")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")

@@ -1,0 +1,279 @@
+"""Versioned search indexes on disk: build, verify, publish atomically, roll back.
+
+Layout under ``CHATBOT_INDEX_DIR``::
+
+    versions/<version>/manifest.json   what was built from what, and a hash of every file
+    versions/<version>/knowledge.json  the knowledge snapshot the version serves
+    versions/<version>/engine/         the search engine's files (lexical, FAISS, model)
+    current -> versions/<version>      symlink, switched with one atomic rename
+
+A build happens in a hidden temporary directory and only becomes a version once every
+file is written and fsynced, so a failed or interrupted build never touches what serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatbot import snapshot
+from chatbot.engine import Document, SearchEngine
+from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge
+from chatbot.settings import Settings
+from chatbot.textproc import Analyzer
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+
+
+class IndexFailure(Exception):
+    """A build, load or publish that could not be done; the serving index is unchanged."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class ServingIndex:
+    """One loaded index version: everything a request needs, immutable once loaded."""
+
+    version: str
+    directory: Path
+    manifest: dict[str, Any]
+    kb: KnowledgeBase
+    engine: SearchEngine
+    faqs: dict[str, FAQ] = field(default_factory=dict)
+
+    @property
+    def built_at(self) -> str:
+        return self.manifest["built_at"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    version: str
+    directory: Path
+    built: bool  # False when the knowledge was unchanged and nothing was rebuilt
+    problems: list[Problem]
+
+
+def documents(kb: KnowledgeBase) -> list[Document]:
+    """Published FAQs as engine documents; English text rides along so English questions match."""
+    docs = []
+    for faq in kb.published:
+        alts = faq.alt_questions + ((faq.en_question,) if faq.en_question else ())
+        answer = faq.answer + (f"\n\n{faq.en_answer}" if faq.en_answer else "")
+        docs.append(Document(id=faq.id, question=faq.question, answer=answer, alt_questions=alts, tags=faq.tags))
+    return docs
+
+
+# ---------------------------------------------------------------- paths
+
+def versions_dir(index_dir: Path) -> Path:
+    return index_dir / "versions"
+
+
+def current_version(index_dir: Path) -> str | None:
+    """Name of the published version, or ``None`` before the first publish."""
+    try:
+        return Path(os.readlink(index_dir / "current")).name
+    except OSError:
+        return None
+
+
+def list_versions(index_dir: Path) -> list[str]:
+    """Complete versions, oldest first (names sort by build time)."""
+    root = versions_dir(index_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file())
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index directory (a nightly job and a manual run may overlap)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexFailure("another index build is running / 別の索引作成が実行中です") from None
+        yield
+
+
+# ---------------------------------------------------------------- build
+
+def build(settings: Settings, force: bool = False) -> BuildResult:
+    """Build a new, unpublished version from ``settings.knowledge_dir``.
+
+    Returns the current version untouched when the knowledge and model are unchanged.
+    """
+    kb, problems = load_knowledge(settings.knowledge_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise IndexFailure(f"knowledge has {len(errors)} error(s) / 知識ファイルにエラーが {len(errors)} 件あります",
+                         problems)
+    index_dir = settings.index_dir
+    current = current_version(index_dir)
+    if current and not force:
+        manifest = read_manifest(versions_dir(index_dir) / current)
+        if manifest.get("knowledge_hash") == kb.content_hash and manifest.get("model_spec") == _model_spec(settings):
+            return BuildResult(current, versions_dir(index_dir) / current, False, problems)
+    root = versions_dir(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC)
+    # Sortable by build time; short digit runs so log redaction never mistakes it for a number.
+    version = f"{now:%Y%m%dT%H%M%S}Z-{kb.content_hash[:8]}-{uuid.uuid4().hex[:4]}"
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    try:
+        tmp.mkdir()
+        engine = SearchEngine.build(documents(kb), Analyzer(kb.synonyms), tmp / "work",
+                                    model=settings.embedding_model, faiss_factory=settings.faiss_index)
+        engine.save(tmp / "engine")
+        shutil.rmtree(tmp / "work", ignore_errors=True)
+        _write_json(tmp / "knowledge.json", snapshot.dump(kb))
+        manifest = {
+            "format": FORMAT,
+            "version": version,
+            "built_at": now.isoformat(timespec="seconds"),
+            "knowledge_hash": kb.content_hash,
+            "model_spec": _model_spec(settings),
+            "model": {"name": engine.model_name, "hash": engine.model_hash},
+            "faiss_index": settings.faiss_index,
+            "counts": {"faqs": len(kb.faqs), "published": len(kb.published), "departments": len(kb.departments),
+                       "synonyms": len(kb.synonyms), "closures": len(kb.closures)},
+            "files": _file_hashes(tmp),
+        }
+        _write_json(tmp / MANIFEST, manifest)
+        _fsync_tree(tmp)
+        os.rename(tmp, root / version)
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(version, root / version, True, problems)
+
+
+def _model_spec(settings: Settings) -> str:
+    return settings.embedding_model or "builtin:chive-static"
+
+
+# ---------------------------------------------------------------- load
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    try:
+        return json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexFailure(f"{directory.name}: unreadable manifest ({exc})") from exc
+
+
+def load_version(directory: Path) -> ServingIndex:
+    """Load and verify one version; refuses files whose bytes differ from the manifest."""
+    manifest = read_manifest(directory)
+    if manifest.get("format") != FORMAT:
+        raise IndexFailure(f"{directory.name}: index format {manifest.get('format')} is not {FORMAT}")
+    expected = manifest.get("files", {})
+    actual = _file_hashes(directory, exclude={MANIFEST})
+    damaged = sorted(name for name in expected.keys() | actual.keys() if expected.get(name) != actual.get(name))
+    if damaged:
+        raise IndexFailure(f"{directory.name}: files changed or missing since build: {', '.join(damaged[:5])}")
+    try:
+        kb = snapshot.load(json.loads((directory / "knowledge.json").read_text(encoding="utf-8")))
+        engine = SearchEngine.load(directory / "engine", Analyzer(kb.synonyms))
+        published = {f.id: f for f in kb.published}
+        probe = next(iter(published.values()))
+        engine.search(probe.question, k=1)
+    except IndexFailure:
+        raise
+    except Exception as exc:  # any damage inside a version must be refused, not crash a worker
+        raise IndexFailure(f"{directory.name}: cannot load ({type(exc).__name__}: {exc})") from exc
+    return ServingIndex(manifest["version"], directory, manifest, kb, engine, published)
+
+
+def load_current(index_dir: Path) -> ServingIndex:
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexFailure(f"no published index in {index_dir}; run `chatbot build-index` / "
+                         "索引がありません。chatbot build-index を実行してください")
+    return load_version(versions_dir(index_dir) / version)
+
+
+# ---------------------------------------------------------------- publish
+
+def publish(index_dir: Path, version: str) -> None:
+    """Point ``current`` at ``version`` with one atomic rename of a symlink."""
+    target = versions_dir(index_dir) / version
+    if not (target / MANIFEST).is_file():
+        raise IndexFailure(f"version {version} does not exist")
+    link = index_dir / f".current-{uuid.uuid4().hex}"
+    os.symlink(Path("versions") / version, link)
+    os.replace(link, index_dir / "current")
+    _fsync_dir(index_dir)
+
+
+def rollback(index_dir: Path) -> str:
+    """Re-publish the version published before the current one (by build order)."""
+    versions = list_versions(index_dir)
+    current = current_version(index_dir)
+    older = [v for v in versions if current is None or v < current]
+    if not older:
+        raise IndexFailure("no earlier version to roll back to / 戻せる以前の版がありません")
+    publish(index_dir, older[-1])
+    return older[-1]
+
+
+def prune(index_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest ``keep`` versions; never the current one. Also clears dead temp dirs."""
+    current = current_version(index_dir)
+    versions = list_versions(index_dir)
+    doomed = [v for v in versions[: max(0, len(versions) - keep)] if v != current]
+    for name in doomed:
+        shutil.rmtree(versions_dir(index_dir) / name, ignore_errors=True)
+    return doomed
+
+
+# ---------------------------------------------------------------- files
+
+def _file_hashes(directory: Path, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    hashes = {}
+    for path in sorted(directory.rglob("*")):
+        name = path.relative_to(directory).as_posix()
+        if path.is_file() and name not in exclude:
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            hashes[name] = digest.hexdigest()
+    return hashes
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+    for path in [directory, *[p for p in directory.rglob("*") if p.is_dir()]]:
+        _fsync_dir(path)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,50 @@
+"""Application logging: JSON lines to stderr (and to CHATBOT_LOG_DIR), personal data redacted.
+
+Redaction happens in the formatter, after the message is fully rendered, so nothing
+that reaches a handler (arguments, exception text, tracebacks) can carry it out raw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import logging.handlers
+import sys
+from typing import Any
+
+from chatbot.redact import redact
+from chatbot.settings import Settings
+
+_EXTRA_FIELDS = ("event", "request_id", "method", "path", "status", "latency_ms", "outcome", "index_version")
+
+
+class RedactingJsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry.update({k: getattr(record, k) for k in _EXTRA_FIELDS if hasattr(record, k)})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False))
+
+
+def configure_logging(settings: Settings) -> None:
+    """Idempotent: gunicorn workers and tests may create several apps in one process."""
+    root = logging.getLogger("chatbot")
+    root.setLevel(settings.log_level.upper())
+    root.propagate = False
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if settings.log_dir:
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.WatchedFileHandler(settings.log_dir / "chatbot.log", encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(RedactingJsonFormatter())
+        root.addHandler(handler)

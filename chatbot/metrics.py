@@ -1,0 +1,103 @@
+"""Prometheus metrics and the one-line-per-request log.
+
+Under gunicorn every worker counts for itself; set ``PROMETHEUS_MULTIPROC_DIR`` (the
+bundled gunicorn.conf.py does) and ``/metrics`` aggregates all workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+from flask import Flask, Response, g, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from chatbot.index import IndexFailure
+from chatbot.live import LiveIndex
+
+log = logging.getLogger("chatbot.request")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class Metrics:
+    def __init__(self, live: LiveIndex):
+        self.live = live
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("chatbot_http_requests", "HTTP requests", ["endpoint", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("chatbot_http_request_seconds", "HTTP request latency", ["endpoint"],
+                                 buckets=(.002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5), registry=self.registry)
+        self.outcomes = Counter("chatbot_chat_outcomes", "Chat replies by outcome (answer/fallback)", ["outcome"],
+                                registry=self.registry)
+        self.feedback = Counter("chatbot_feedback", "Citizens' ratings of answers", ["helpful"],
+                                registry=self.registry)
+
+    def init_app(self, app: Flask) -> None:
+        app.before_request(self._start)
+        app.after_request(self._finish)
+        app.add_url_rule("/metrics", "metrics", self.expose)
+
+    def _start(self) -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    def _finish(self, response: Response) -> Response:
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.endpoint or "unknown"
+        self.requests.labels(endpoint, str(response.status_code)).inc()
+        self.latency.labels(endpoint).observe(elapsed)
+        outcome = g.get("outcome")
+        if outcome in ("answer", "fallback"):
+            self.outcomes.labels(outcome).inc()
+        elif outcome in ("feedback_helpful", "feedback_unhelpful"):
+            self.feedback.labels("true" if outcome == "feedback_helpful" else "false").inc()
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        log.info("request", extra={
+            "event": "request", "request_id": g.get("request_id"), "method": request.method,
+            "path": request.path, "status": response.status_code, "latency_ms": round(elapsed * 1000, 2),
+            "outcome": outcome, "index_version": g.get("index_version"),
+        })
+        return response
+
+    def expose(self) -> Response:
+        registry = self.registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        counted = {s.labels["outcome"]: s.value for metric in registry.collect()
+                   if metric.name == "chatbot_chat_outcomes" for s in metric.samples if s.name.endswith("_total")}
+        live = CollectorRegistry()
+        live.register(_IndexCollector(self.live, counted))
+        return Response(generate_latest(registry) + generate_latest(live), mimetype=CONTENT_TYPE_LATEST)
+
+
+class _IndexCollector:
+    """Fallback ratio, and the serving index's version and age, computed at scrape time."""
+
+    def __init__(self, live: LiveIndex, outcomes: dict[str, float]):
+        self.live, self.outcomes = live, outcomes
+
+    def collect(self) -> Iterator[Metric]:
+        total = sum(self.outcomes.values())
+        ratio = GaugeMetricFamily("chatbot_fallback_ratio", "Share of chat replies that fell back")
+        ratio.add_metric([], self.outcomes.get("fallback", 0.0) / total if total else 0.0)
+        yield ratio
+        info = GaugeMetricFamily("chatbot_index_info", "Serving index version", labels=["version"])
+        age = GaugeMetricFamily("chatbot_index_age_seconds", "Seconds since the serving index was built")
+        try:
+            index = self.live.get()
+        except IndexFailure:
+            yield info
+            return
+        info.add_metric([index.version], 1)
+        age.add_metric([], time.time() - datetime.fromisoformat(index.built_at).timestamp())
+        yield info
+        yield age

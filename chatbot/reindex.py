@@ -1,0 +1,63 @@
+"""The publish pipeline: validate → build → (smoke test) → publish → prune.
+
+Any failure raises ``IndexFailure`` before the publish step, deletes the unpublished
+version and leaves ``current`` exactly as it was, so the service keeps answering.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatbot import index
+from chatbot.index import IndexFailure, ServingIndex
+from chatbot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version: str
+    published: bool
+    pruned: tuple[str, ...] = ()
+    smoke_checked: int = 0
+
+
+def read_smoke(path: Path) -> list[tuple[str, str]]:
+    """``question<TAB>expected_id`` rows (header and # comments skipped)."""
+    with path.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.reader(fh, delimiter="\t") if r and not r[0].startswith("#")]
+    return [(q.strip(), e.strip()) for q, e, *_ in rows[1:]]
+
+
+def smoke_failures(serving: ServingIndex, cases: list[tuple[str, str]], threshold: float) -> list[str]:
+    """Questions the new version would not answer with their expected FAQ."""
+    failures = []
+    for question, expected in cases:
+        hits = serving.engine.search(question, k=1)
+        got = hits[0] if hits else None
+        if got is None or got.id != expected or got.confidence < threshold:
+            found = f"{got.id} ({got.confidence:.2f})" if got else "nothing"
+            failures.append(f"「{question}」: expected {expected}, got {found}")
+    return failures
+
+
+def run(settings: Settings, force: bool = False, smoke_file: Path | None = None) -> Outcome:
+    with index.build_lock(settings.index_dir):
+        result = index.build(settings, force=force)
+        if not result.built:
+            return Outcome(result.version, published=False)
+        try:
+            serving = index.load_version(result.directory)
+            cases = read_smoke(smoke_file) if smoke_file else []
+            failures = smoke_failures(serving, cases, settings.answer_threshold)
+            if failures:
+                raise IndexFailure(f"smoke test failed for {len(failures)} of {len(cases)} question(s) / "
+                                   f"動作確認で {len(failures)} 件失敗しました:\n  " + "\n  ".join(failures))
+            index.publish(settings.index_dir, result.version)
+        except BaseException:
+            shutil.rmtree(result.directory, ignore_errors=True)
+            raise
+        pruned = index.prune(settings.index_dir, settings.keep_versions)
+    return Outcome(result.version, True, tuple(pruned), len(cases))

@@ -1,0 +1,113 @@
+"""Japanese text analysis shared by indexing and querying, so both sides see the same words.
+
+Citizens type half-width kana, full-width latin, all-hiragana or their own words for things
+(マイナ for マイナンバーカード); every channel of the search engine starts from this one analysis.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sudachipy import Dictionary, SplitMode
+
+# Parts of speech that carry grammar, not topic: dropping them keeps BM25 and the dense model on content.
+STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞"})
+_SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
+_HIRAGANA = re.compile(r"[ぁ-ゖ]")
+_WORD_CHARS = r"ァ-ヺーa-z0-9"  # scripts whose words must not be cut in the middle by a synonym
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the engine's channels need from one text, computed in one tokenizer pass."""
+
+    tokens: tuple[str, ...]  # normalized forms of content words
+    readings: tuple[str, ...]  # katakana reading bigrams, so kana-only questions meet kanji FAQs
+
+
+def normalize(text: str) -> str:
+    """NFKC folds width variants (ﾏｲﾅﾝﾊﾞｰ, Ｍｙ) so later steps see one spelling; latin is lowercased."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def to_katakana(text: str) -> str:
+    return _HIRAGANA.sub(lambda m: chr(ord(m.group()) + 0x60), text)
+
+
+def char_bigrams(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(len(text) - 1)] if len(text) > 1 else [text] if text else []
+
+
+class Analyzer:
+    """Normalisation, synonyms and Sudachi tokenisation behind one lock (the web server is threaded)."""
+
+    def __init__(self, synonyms: Mapping[str, Sequence[str]] | None = None, split_mode: str = "A"):
+        self._tokenizer = Dictionary().create()
+        self._mode = _SPLIT_MODES[split_mode]
+        self._lock = threading.Lock()
+        self._synonyms, self._synonym_pattern = _compile_synonyms(synonyms or {})
+
+    def normalize(self, text: str) -> str:
+        """Width/case folding, then every synonym variant rewritten to its canonical word."""
+        text = normalize(text)
+        if self._synonym_pattern is None:
+            return text
+        return self._synonym_pattern.sub(lambda m: self._synonyms[m.group()], text)
+
+    def analyze(self, text: str) -> Analysis:
+        text = self.normalize(text)
+        with self._lock:
+            morphemes = [(m.normalized_form(), m.reading_form(), m.part_of_speech()[0])
+                         for m in self._tokenizer.tokenize(text, self._mode)]
+        tokens = tuple(form for form, _, pos in morphemes if pos not in STOP_POS)
+        return Analysis(tokens=tokens, readings=tuple(_reading_bigrams(morphemes)))
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        return self.analyze(text).tokens
+
+
+def _reading_bigrams(morphemes: list[tuple[str, str, str]]) -> list[str]:
+    """Bigrams over the reading of each run between symbols.
+
+    Particles stay in: Sudachi often tags parts of an all-hiragana word as particles
+    (まいなんばー → まい/なん/ばー), and dropping them would lose the very reading we need.
+    """
+    grams: list[str] = []
+    run = ""
+    for _, reading, pos in morphemes:
+        if pos in ("補助記号", "記号", "空白"):
+            grams.extend(char_bigrams(run))
+            run = ""
+        else:
+            run += to_katakana(reading)
+    grams.extend(char_bigrams(run))
+    return grams
+
+
+def _compile_synonyms(synonyms: Mapping[str, Sequence[str]]) -> tuple[dict[str, str], re.Pattern[str] | None]:
+    """One longest-first alternation of variants; canonical words map to themselves so they win over
+    a shorter variant inside them (マイナ inside マイナンバーカード)."""
+    table: dict[str, str] = {}
+    for canonical, variants in synonyms.items():
+        target = normalize(canonical)
+        for word in (canonical, *variants):
+            table.setdefault(normalize(word), target)
+    table.pop("", None)
+    if not table:
+        return table, None
+    parts = [_guarded(word) for word in sorted(table, key=len, reverse=True)]
+    return table, re.compile("|".join(parts))
+
+
+def _guarded(word: str) -> str:
+    """Don't match inside a longer katakana or latin word: マイナ must not rewrite マイナンバー."""
+    pattern = re.escape(word)
+    if re.match(f"[{_WORD_CHARS}]", word[0]):
+        pattern = f"(?<![{_WORD_CHARS}])" + pattern
+    if re.match(f"[{_WORD_CHARS}]", word[-1]):
+        pattern += f"(?![{_WORD_CHARS}])"
+    return pattern

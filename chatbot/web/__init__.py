@@ -1,0 +1,57 @@
+"""The citizen-facing web service: chat API, widget and demo page.
+
+``create_app()`` is the gunicorn entry point (``'chatbot.web:create_app()'``). With
+gunicorn's ``preload_app`` the index is loaded once in the master and shared by the
+forked workers; each worker then watches for newly published versions on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from chatbot.convlog import ConversationLog
+from chatbot.hours import TOKYO
+from chatbot.index import IndexFailure
+from chatbot.live import LiveIndex
+from chatbot.logs import configure_logging
+from chatbot.metrics import Metrics
+from chatbot.settings import Settings
+from chatbot.web import api, errors, pages, security
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_AS_ASCII=False)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["chatbot"] = state = AppState(settings, clock or (lambda: dt.datetime.now(TOKYO)))
+    try:
+        state.live.get()  # load now so a preloading master shares it with its workers
+    except IndexFailure as exc:
+        app.logger.error("no index to serve yet: %s", exc)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage,
+                      default_limits=[], headers_enabled=True)
+    api.init_limits(limiter, settings.rate_limit)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(pages.bp)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    state.metrics.init_app(app)
+    return app
+
+
+class AppState:
+    """What the views share: settings, the live index, the log, metrics and the clock."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime]):
+        self.settings = settings
+        self.clock = clock
+        self.live = LiveIndex(settings.index_dir, settings.reload_seconds)
+        self.log = ConversationLog(settings.db_url)
+        self.metrics = Metrics(self.live)

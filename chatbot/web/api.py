@@ -1,0 +1,118 @@
+"""JSON API: ``POST /api/chat``, ``POST /api/feedback``, ``GET /api/health``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+
+from chatbot.answer import respond
+from chatbot.convlog import Turn
+from chatbot.index import IndexFailure
+from chatbot.web.errors import ApiError
+
+bp = Blueprint("api", __name__)
+MAX_COMMENT_CHARS = 1000
+LANGS = ("ja", "en")
+
+
+def init_limits(limiter: Limiter, limit: str) -> None:
+    """Citizens' endpoints are rate limited per client; health and metrics are not."""
+    limiter.limit(limit)(chat)
+    limiter.limit(limit)(feedback)
+
+
+def _state() -> Any:
+    return current_app.extensions["chatbot"]
+
+
+def _json_body() -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise ApiError(415, "err_content_type")
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "err_invalid_utf8") from None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise ApiError(400, "err_invalid_json") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "err_not_object")
+    return body
+
+
+@bp.post("/chat")
+def chat() -> ResponseReturnValue:
+    state = _state()
+    body = _json_body()
+    message = body.get("message")
+    if message is None:
+        raise ApiError(400, "err_missing_message")
+    if not isinstance(message, str) or not message.strip():
+        raise ApiError(400, "err_empty_message")
+    limit = state.settings.max_message_chars
+    if len(message) > limit:
+        raise ApiError(400, "err_message_too_long", limit=limit)
+    lang = body.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise ApiError(400, "err_bad_lang")
+    try:
+        index = state.live.get()  # one version for the whole request
+    except IndexFailure:
+        raise ApiError(503, "err_index_unavailable") from None
+    now = state.clock()
+    reply = respond(index, message.strip(), now=now, lang=lang, threshold=state.settings.answer_threshold,
+                    suggest_threshold=state.settings.suggest_threshold)
+    answer_id = str(uuid.uuid4())
+    faq = reply["faq"]
+    state.log.record_turn(Turn(answer_id, now, message, reply["type"], faq["id"] if faq else None,
+                               reply["confidence"], index.version, reply["lang"]))
+    g.outcome, g.index_version = reply["type"], index.version
+    return jsonify({"answer_id": answer_id, **reply})
+
+
+@bp.post("/feedback")
+def feedback() -> ResponseReturnValue:
+    state = _state()
+    body = _json_body()
+    answer_id = body.get("answer_id")
+    if not isinstance(answer_id, str) or not _is_uuid(answer_id):
+        raise ApiError(400, "err_bad_answer_id")
+    helpful = body.get("helpful")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "err_bad_helpful")
+    comment = body.get("comment")
+    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
+        raise ApiError(400, "err_comment_too_long", limit=MAX_COMMENT_CHARS)
+    stored = state.log.record_feedback(answer_id, helpful, (comment or "").strip() or None, state.clock())
+    if stored is False:
+        raise ApiError(404, "err_bad_answer_id")
+    g.outcome = "feedback_helpful" if helpful else "feedback_unhelpful"
+    return jsonify({"ok": True, "stored": bool(stored)})
+
+
+@bp.get("/health")
+def health() -> ResponseReturnValue:
+    state = _state()
+    try:
+        index = state.live.get()
+    except IndexFailure as exc:
+        return jsonify({"status": "unavailable", "reason": str(exc)}), 503
+    return jsonify({
+        "status": "ok",
+        "index": {"version": index.version, "built_at": index.built_at, "faqs": len(index.faqs),
+                  "model": index.manifest["model"]["name"]},
+        "refused_versions": sorted(state.live.refused),
+    })
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False

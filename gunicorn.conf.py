@@ -1,0 +1,43 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py -b HOST:PORT 'chatbot.web:create_app()'`.
+
+Why these values (2-core server, answers are CPU-bound and take a few milliseconds):
+- preload_app: the index is loaded once in the master and shared copy-on-write by workers,
+  so memory grows little per worker and a broken index is noticed before workers start.
+- workers = cores: one process per core runs Python in parallel; more only adds memory.
+- threads = 4: gthread workers keep serving while one request waits on the SQLite log
+  or a slow client; search itself is quick, so a few threads are enough.
+- timeout 30 s: far above any real request; a hung worker is replaced.
+- max_requests with jitter: recycles workers slowly to bound any memory creep.
+Every value can be overridden with GUNICORN_* style command-line flags or these env vars.
+"""
+
+import os
+import shutil
+import tempfile
+
+workers = int(os.environ.get("CHATBOT_WORKERS", os.cpu_count() or 2))
+threads = int(os.environ.get("CHATBOT_THREADS", 4))
+worker_class = "gthread"
+preload_app = True
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = None  # the app writes one structured JSON line per request instead
+errorlog = "-"
+bind = os.environ.get("CHATBOT_BIND", "127.0.0.1:8000")
+
+# Aggregate /metrics across workers (prometheus_client multiprocess mode).
+_metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="chatbot-metrics-"))
+
+
+def on_starting(server):  # noqa: ARG001 - gunicorn hook signature
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn hook signature
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,417 @@
+"""The chat widget in a real Chromium, against the real server (see conftest.py).
+
+Covers the citizen's flows (answer, fallback with contact card, suggestion chips, feedback,
+English), keyboard-only use, the personal-information warning, error messages, safe
+Markdown, isolation from the host page's CSS, axe-core, narrow screens and 200 % zoom, and
+writes the README screenshots.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .conftest import DESKTOP, PHONE, dump
+
+pytestmark = pytest.mark.browser
+
+IN_SCOPE = "マイナンバーカードの申請方法は？"
+OUT_OF_SCOPE = "明日の天気は？"
+CITY = "四街道市"
+
+
+class Widget:
+    """The widget on a page, found the way assistive technology finds it: by role and name."""
+
+    def __init__(self, page: Page, texts: dict[str, dict[str, str]], lang: str = "ja"):
+        self.page = page
+        self.all_texts = texts
+        self.use(lang)
+        self.host = page.locator("#yotsukaido-chatbot")
+        self.replies = self.host.locator(".msg.bot[data-type]")
+
+    def use(self, lang: str) -> None:
+        self.lang = lang
+        self.t = self.all_texts[lang]
+        city = CITY if lang == "ja" else "Yotsukaido City"
+        self.launcher = self.page.get_by_role("button", name=self.t["launcher"], exact=True)
+        self.panel = self.page.get_by_role("dialog", name=self.t["title"].format(city=city))
+        self.input = self.panel.get_by_role("textbox", name=self.t["input_label"])
+        self.send = self.panel.get_by_role("button", name=self.t["send"], exact=True)
+
+    def open(self) -> None:
+        self.launcher.click()
+        expect(self.panel).to_be_visible()
+        expect(self.input).to_be_focused()
+
+    def ask(self, question: str, expected_type: str | None = None) -> tuple[Locator, dict]:
+        """Type a question, press Enter; the reply row and the API's JSON reply."""
+        before = self.replies.count()
+        with self.page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
+            self.input.fill(question)
+            self.input.press("Enter")
+        reply = self.replies.nth(before)
+        expect(reply).to_be_visible()
+        body = response.value.json()
+        if expected_type:
+            assert body["type"] == expected_type, f"{question!r} got:\n{dump(body)}"
+            expect(reply).to_have_attribute("data-type", expected_type)
+        return reply, body
+
+
+def shadow_active(page: Page) -> dict | None:
+    """What has focus inside the widget's shadow root (tag, classes, text), if anything."""
+    return page.evaluate("""() => {
+        const host = document.getElementById('yotsukaido-chatbot');
+        if (document.activeElement !== host) return null;
+        const el = host.shadowRoot.activeElement;
+        if (!el) return null;
+        const style = getComputedStyle(el);
+        return {tag: el.tagName.toLowerCase(), cls: el.className, text: el.textContent,
+                outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth)};
+    }""")
+
+
+def tab_until(page: Page, predicate, limit: int = 40, key: str = "Tab") -> dict:
+    for _ in range(limit):
+        page.keyboard.press(key)
+        active = shadow_active(page)
+        if active and predicate(active):
+            return active
+    raise AssertionError(f"nothing matching was reached with {limit} x {key}")
+
+
+# ----------------------------------------------------------------------------- flows
+
+
+def test_answer_cites_faq_and_links_official_page(open_page, texts, screenshot):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    expect(widget.panel).to_be_hidden()
+    widget.open()
+    expect(widget.panel).to_contain_text("個人情報（マイナンバー等）は入力しないでください")
+    expect(widget.panel.get_by_role("log")).to_contain_text(CITY)
+
+    reply, body = widget.ask(IN_SCOPE, "answer")
+    faq = body["faq"]
+    expect(reply).to_contain_text(faq["question"])
+    expect(reply).to_contain_text(faq["updated"])
+    expect(widget.host.locator(".msg.user").last).to_have_text(re.compile(re.escape(IN_SCOPE)))
+    if faq["url"]:
+        link = reply.get_by_role("link", name=re.compile(re.escape(texts["ja"]["official_link"])))
+        expect(link).to_have_attribute("href", faq["url"])
+        expect(link).to_have_attribute("target", "_blank")
+        expect(link).to_have_attribute("rel", "noopener noreferrer")
+    for up_or_down in ("helpful", "not_helpful"):
+        button = reply.get_by_role("button", name=texts["ja"][up_or_down], exact=True)
+        expect(button).to_have_attribute("aria-pressed", "false")
+    screenshot(page, "desktop-answer")
+
+
+def test_fallback_shows_contact_card_with_tel_link(open_page, texts, screenshot):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    reply, body = widget.ask(OUT_OF_SCOPE, "fallback")
+    contact = body["contact"]
+    assert contact, f"a fallback must carry a contact:\n{dump(body)}"
+    card = reply.locator(".contact")
+    expect(card).to_contain_text(contact["name"])
+    expect(card).to_contain_text(contact["status_text"])
+    expect(card).to_contain_text(contact["hours_text"])
+    call = card.locator("a[href^='tel:']")
+    expect(call).to_have_attribute("href", contact["tel_uri"])
+    expect(call).to_contain_text(contact["phone"])
+    for item in body.get("online") or []:
+        expect(reply.get_by_role("link", name=re.compile(re.escape(item["title"])))).to_have_attribute(
+            "href", item["url"])
+    if body["message"]:
+        expect(reply).to_contain_text(body["message"].splitlines()[0])
+    screenshot(page, "desktop-fallback")
+
+
+def test_suggestion_chip_asks_its_question(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    reply, body = widget.ask(IN_SCOPE)
+    assert body["suggestions"], f"expected related questions for {IN_SCOPE!r}:\n{dump(body)}"
+    first = body["suggestions"][0]["question"]
+    chip = reply.get_by_role("button", name=first, exact=True)
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
+        chip.click()
+    assert response.value.request.post_data_json == {"message": first, "lang": "ja"}
+    expect(widget.host.locator(".msg.user").last).to_contain_text(first)
+    expect(widget.replies).to_have_count(2)
+    expect(widget.input).to_be_focused()
+
+
+def test_thumbs_up_sends_feedback_and_thanks(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    reply, body = widget.ask(IN_SCOPE, "answer")
+    up = reply.get_by_role("button", name=texts["ja"]["helpful"], exact=True)
+    with page.expect_response(lambda r: r.url.endswith("/api/feedback")) as response:
+        up.click()
+    assert response.value.status == 200, response.value.text()
+    assert response.value.json().get("ok") is True
+    sent = response.value.request.post_data_json
+    assert sent["answer_id"] == body["answer_id"] and sent["helpful"] is True
+    expect(reply).to_contain_text(texts["ja"]["thanks"])
+    expect(up).to_have_attribute("aria-pressed", "true")
+    expect(reply.get_by_role("button", name=texts["ja"]["not_helpful"], exact=True)).to_have_attribute(
+        "aria-pressed", "false")
+
+
+def test_keyboard_only(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    # Tab through the host page to the launcher, then open it with Enter.
+    launcher = tab_until(page, lambda a: "launcher" in a["cls"])
+    assert launcher["outline"] != "none" and launcher["outlineWidth"] >= 2, launcher
+    page.keyboard.press("Enter")
+    expect(widget.panel).to_be_visible()
+    expect(widget.input).to_be_focused()
+
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")):
+        page.keyboard.type(IN_SCOPE)
+        page.keyboard.press("Enter")
+    expect(widget.replies).to_have_count(1)
+    expect(widget.input).to_be_focused()
+
+    # Tab (forwards) to a suggestion chip and activate it with Enter.
+    chip = tab_until(page, lambda a: "chip" in a["cls"])
+    assert chip["outline"] != "none", chip
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")):
+        page.keyboard.press("Enter")
+    expect(widget.replies).to_have_count(2)
+    expect(widget.host.locator(".msg.user").last).to_have_text(re.compile(re.escape(chip["text"])))
+
+    # Esc closes the panel and gives focus back to the launcher; Space opens it again.
+    page.keyboard.press("Escape")
+    expect(widget.panel).to_be_hidden()
+    expect(widget.launcher).to_be_focused()
+    expect(widget.launcher).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Space")
+    expect(widget.panel).to_be_visible()
+    expect(widget.input).to_be_focused()
+    expect(widget.launcher).to_have_attribute("aria-expanded", "true")
+    expect(widget.replies).to_have_count(2)  # the conversation is kept
+
+
+def test_english_switch_changes_ui_and_sends_lang(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    widget.panel.get_by_role("button", name=texts["ja"]["switch_lang"], exact=True).click()
+    widget.use("en")
+    expect(widget.panel).to_be_visible()
+    expect(widget.send).to_be_visible()
+    expect(widget.panel).to_have_attribute("lang", "en")
+    with page.expect_request(lambda r: r.url.endswith("/api/chat")) as request:
+        widget.ask("How do I apply for a My Number card?")
+    assert request.value.post_data_json["lang"] == "en"
+
+
+# ------------------------------------------------------------ personal information
+
+
+def test_my_number_warning_lets_user_edit_or_send(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    chat_requests = []
+    page.on("request", lambda r: chat_requests.append(r) if r.url.endswith("/api/chat") else None)
+
+    message = "1234 5678 9012 の件"
+    widget.input.fill(message)
+    widget.input.press("Enter")
+    alert = widget.panel.get_by_role("alert")
+    expect(alert).to_contain_text(texts["ja"]["warn_mynumber"])
+    edit = alert.get_by_role("button", name=texts["ja"]["warn_edit"])
+    expect(edit).to_be_focused()
+    assert chat_requests == []
+
+    edit.click()
+    expect(alert).to_be_hidden()
+    expect(widget.input).to_be_focused()
+    expect(widget.input).to_have_value(message)
+
+    widget.input.press("Enter")
+    expect(alert).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
+        alert.get_by_role("button", name=texts["ja"]["warn_send"]).click()
+    assert response.value.request.post_data_json["message"] == message
+    expect(alert).to_be_hidden()
+    expect(widget.replies).to_have_count(1)
+
+
+def test_personal_information_detection(open_page):
+    page = open_page(DESKTOP)
+    page.wait_for_function("() => window.YotsukaidoChatbot")
+    cases = {
+        "1234 5678 9012 の件": "mynumber",
+        "123456789012": "mynumber",
+        "１２３４－５６７８－９０１２です": "mynumber",
+        "番号は1234-5678-9012": "mynumber",
+        "電話は090-1234-5678です": "phone",
+        "０４３（４２１）２１１１": "phone",
+        "+81 90 1234 5678": "phone",
+        "マイナンバーカードの申請方法は？": None,
+        "2026年11月24日の受付時間": None,
+        "郵便番号 284-8555": None,
+        "1234567890123456 のカード": None,
+    }
+    got = page.evaluate("cases => Object.fromEntries(cases.map(c => [c, window.YotsukaidoChatbot"
+                        "._personalInfoKind(c)]))", list(cases))
+    assert got == cases
+
+
+# ---------------------------------------------------------------- errors and safety
+
+
+def test_errors_are_shown_with_the_servers_text(open_page, texts, server_url):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    error = {"error": {"code": "rate_limited", "ja": "しばらく待ってから送ってください。", "en": "Slow down."}}
+    page.route(server_url + "/api/chat", lambda route: route.fulfill(
+        status=429, content_type="application/json", body=json.dumps(error)))
+    widget.input.fill(IN_SCOPE)
+    widget.input.press("Enter")
+    failed = widget.host.locator(".msg.bot.error").last
+    expect(failed).to_contain_text(error["error"]["ja"])
+
+    page.unroute(server_url + "/api/chat")
+    page.route(server_url + "/api/chat", lambda route: route.abort("connectionrefused"))
+    widget.input.fill(IN_SCOPE)
+    widget.input.press("Enter")
+    expect(widget.host.locator(".msg.bot.error")).to_have_count(2)
+    expect(widget.host.locator(".msg.bot.error").last).to_contain_text(texts["ja"]["error_network"])
+
+    # "Try again" resends the question once the server is reachable again.
+    page.unroute(server_url + "/api/chat")
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")):
+        widget.host.locator(".msg.bot.error").last.get_by_role("button", name=texts["ja"]["retry"]).click()
+    expect(widget.replies).to_have_count(1)
+    expect(widget.host.locator(".msg.bot.error")).to_have_count(1)
+
+
+def test_markdown_is_rendered_safely(open_page, texts, server_url):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    answer = ("<img src=x onerror=\"window.pwned=1\"> **太字** です。\n\n"
+              "- 一つ目\n- [公式](https://example.org/a?b=1&c=2)\n"
+              "- [危険](javascript:window.pwned=2) と [data](data:text/html,x)\n\n"
+              "<script>window.pwned=3</script>")
+    reply_json = {
+        "answer_id": "00000000-0000-4000-8000-000000000000", "type": "answer", "lang": "ja",
+        "message": "", "confidence": 0.9, "suggestions": [], "contact": None, "online": [],
+        "faq": {"id": "x", "question": "<b>質問</b>", "answer": answer, "url": "javascript:alert(1)",
+                "category": "c", "department": "d", "tags": [], "updated": "2026-11-01"},
+    }
+    page.route(server_url + "/api/chat", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(reply_json, ensure_ascii=False)))
+    reply, _ = widget.ask("テスト")
+    expect(reply.locator("strong")).to_have_text("太字")
+    expect(reply.locator("li")).to_have_count(3)
+    expect(reply).to_contain_text('<img src=x onerror="window.pwned=1">')
+    expect(reply).to_contain_text("<b>質問</b>")
+    assert reply.locator("img, script, b").count() == 0
+    links = reply.locator("a")
+    expect(links).to_have_count(1)  # only the https link; javascript:/data: and faq.url dropped
+    expect(links.first).to_have_attribute("href", "https://example.org/a?b=1&c=2")
+    expect(links.first).to_have_attribute("rel", "noopener noreferrer")
+    assert page.evaluate("() => window.pwned") is None
+
+
+# ------------------------------------------------------------- isolation, a11y, layout
+
+
+def test_host_page_css_cannot_break_the_widget(open_page, texts):
+    page = open_page(DESKTOP, bypass_csp=True)
+    page.add_style_tag(content="""
+        body * { color: red !important; display: none; font-size: 40px !important;
+                 background: yellow !important; position: static !important; }
+        div, button, textarea { all: unset !important; }
+        main, header, footer { display: block; }
+    """)
+    widget = Widget(page, texts)
+    expect(widget.launcher).to_be_visible()
+    box = widget.launcher.bounding_box()
+    assert box and box["x"] + box["width"] <= DESKTOP["width"] and box["y"] + box["height"] <= DESKTOP["height"]
+    widget.open()
+    reply, _ = widget.ask(IN_SCOPE, "answer")
+    style = reply.locator(".bubble").evaluate(
+        "el => { const s = getComputedStyle(el); return [s.color, s.fontSize, s.backgroundColor]; }")
+    assert style[0] != "rgb(255, 0, 0)" and style[2] != "rgb(255, 255, 0)", style
+    assert float(style[1].removesuffix("px")) < 24, style
+    expect(widget.send).to_be_visible()
+
+
+def test_axe_finds_no_serious_violations(open_page, texts, axe_source):
+    page = open_page(DESKTOP, bypass_csp=True)  # axe is injected as an inline script
+    widget = Widget(page, texts)
+    widget.open()
+    widget.ask(IN_SCOPE, "answer")
+    widget.ask(OUT_OF_SCOPE, "fallback")
+    page.add_script_tag(path=str(axe_source))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      nodes: v.nodes.slice(0, 3).map(n => n.target)}));
+    }""")
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not bad, dump(bad)
+
+
+@pytest.mark.parametrize("viewport", [
+    pytest.param({"width": 320, "height": 640}, id="320px"),
+    # 1280 x 800 at 200 % zoom lays out like 640 x 400 CSS pixels.
+    pytest.param({"width": 640, "height": 400, "device_scale_factor": 2}, id="zoom200"),
+])
+def test_narrow_and_zoomed_screens(open_page, texts, viewport):
+    size = {"width": viewport["width"], "height": viewport["height"]}
+    page = open_page(size, device_scale_factor=viewport.get("device_scale_factor", 1))
+    widget = Widget(page, texts)
+    widget.open()
+    widget.ask(OUT_OF_SCOPE, "fallback")
+    panel = widget.panel.bounding_box()
+    assert panel and panel["x"] >= 0 and panel["x"] + panel["width"] <= size["width"] + 0.5, panel
+    send = widget.send.bounding_box()
+    assert send and send["x"] + send["width"] <= size["width"] and send["y"] + send["height"] <= size["height"]
+    overflow = page.evaluate("""() => {
+        const root = document.getElementById('yotsukaido-chatbot').shadowRoot;
+        const log = root.querySelector('.log');
+        return {page: document.documentElement.scrollWidth - window.innerWidth,
+                log: log.scrollWidth - log.clientWidth};
+    }""")
+    assert overflow["page"] <= 0 and overflow["log"] <= 0, overflow
+    expect(widget.panel).to_have_attribute("aria-modal", "true")
+
+
+def test_phone_screenshots(open_page, texts, screenshot):
+    page = open_page(PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    widget = Widget(page, texts)
+    screenshot(page, "phone-closed")
+    widget.open()
+    widget.ask(IN_SCOPE, "answer")
+    screenshot(page, "phone-answer")
+    widget.ask(OUT_OF_SCOPE, "fallback")
+    screenshot(page, "phone-fallback")
+
+
+def test_demo_page_documents_the_embed(open_page, server_url):
+    page = open_page(DESKTOP)
+    snippet = page.locator("pre code").first.inner_text()
+    assert re.fullmatch(r'<script src="http://127\.0\.0\.1:\d+/widget\.js" data-city="四街道市" defer></script>',
+                        snippet) or server_url.rstrip("/") in snippet, snippet
+    for attribute in ("data-city", "data-color", "data-greeting", "data-lang", "data-position"):
+        expect(page.locator("#attributes")).to_contain_text(attribute)
+    response = page.request.get(server_url + "/")
+    assert "script-src 'self'" in response.headers.get("content-security-policy", "")

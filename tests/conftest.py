@@ -1,0 +1,89 @@
+"""Shared fixtures: one real index built from the bundled knowledge base per session.
+
+Every database and log file a test writes lives under the session's temporary root, and
+after the run ``pytest_sessionfinish`` scans them all for the personal values the tests
+typed in: finding one fails the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatbot import reindex
+from chatbot.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Personal data the tests send to the service; none may ever be stored or logged raw.
+SEEDED_PERSONAL_VALUES = (
+    "123456789018",       # a My Number with a valid check digit
+    "090-1234-5678",
+    "09012345678",
+    "taro.yamada@example.jp",
+    "千葉県四街道市鹿渡933-1",
+)
+
+
+def make_settings(root: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's environment, rooted in a temp dir."""
+    values: dict[str, object] = {
+        "knowledge_dir": REPO / "knowledge",
+        "index_dir": root / "index",
+        "db_url": f"sqlite:///{root / 'chatbot.sqlite3'}",
+        "log_dir": root / "logs",
+        "reload_seconds": 0.2,
+    }
+    values.update(overrides)
+    return Settings.from_env(environ={}, **values)
+
+
+@pytest.fixture(scope="session")
+def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.getbasetemp()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A published index of the bundled knowledge base (built once, read-only for tests)."""
+    settings = make_settings(tmp_path_factory.mktemp("shared"))
+    reindex.run(settings)
+    return settings
+
+
+@pytest.fixture()
+def app_settings(built: Settings, tmp_path: Path) -> Settings:
+    """The shared index with a fresh database and log directory per test."""
+    return make_settings(tmp_path, index_dir=built.index_dir)
+
+
+@pytest.fixture()
+def client(app_settings: Settings) -> Iterator:
+    from chatbot.web import create_app
+
+    app = create_app(app_settings)
+    yield app.test_client()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    try:
+        root = factory.getbasetemp()
+    except Exception:
+        return
+    leaks = list(scan_for_personal_data(root))
+    if leaks:
+        print("\nPERSONAL DATA FOUND IN STORED FILES:\n  " + "\n  ".join(leaks))
+        session.exitstatus = 1
+
+
+def scan_for_personal_data(root: Path) -> Iterator[str]:
+    """Raw bytes of every database, WAL and log file, so nothing escapes through a side file."""
+    for path in root.rglob("*"):
+        if path.is_file() and (".sqlite3" in path.name or ".log" in path.name):
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            yield from (f"{path}: {value}" for value in SEEDED_PERSONAL_VALUES if value in text)

@@ -1,0 +1,124 @@
+"""Loader and validator: every error kind is reported with its file and line, all at once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chatbot.cli import main
+from chatbot.knowledge import load_knowledge
+
+REPO = Path(__file__).resolve().parents[1]
+GOOD = """---
+id: {id}
+question: {question}
+alt_questions:
+  - 言い換えその一
+  - 言い換えその二
+category: test
+department: shimin
+tags: [テスト]
+url: https://www.city.yotsukaido.chiba.jp/
+updated: 2026-11-20
+status: published
+---
+回答です。
+"""
+
+
+@pytest.fixture()
+def kb_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    (root / "faq" / "test").mkdir(parents=True)
+    shutil.copy(REPO / "knowledge" / "departments.yaml", root / "departments.yaml")
+    write(root, "good-one", GOOD.format(id="good-one", question="良い質問ですか？"))
+    return root
+
+
+def write(root: Path, name: str, text: str | bytes) -> Path:
+    path = root / "faq" / "test" / f"{name}.md"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def codes(problems: list) -> dict[tuple[str, str], int]:
+    return {(p.path.name, p.code): p.line for p in problems}
+
+
+def test_good_file_loads_clean(kb_dir: Path) -> None:
+    kb, problems = load_knowledge(kb_dir)
+    assert problems == []
+    faq = kb.faq("good-one")
+    assert faq is not None and faq.answer == "回答です。" and faq.alt_questions == ("言い換えその一", "言い換えその二")
+
+
+BROKEN = {
+    "yaml_error": (GOOD.format(id="yaml-error", question="壊れた YAML").replace("tags: [テスト]", "tags: [テスト"), 9),
+    "missing_field": (GOOD.format(id="missing-field", question="項目なし").replace("department: shimin\n", ""), 1),
+    "unknown_field": (GOOD.format(id="unknown-field", question="未知の項目").replace("status:", "colour: red\nstatus:"),
+                      12),
+    "unknown_department": (GOOD.format(id="unknown-department", question="知らない課").replace("shimin", "nokey"), 8),
+    "empty_answer": (GOOD.format(id="empty-answer", question="空の回答").replace("回答です。\n", "\n"), 14),
+    "bad_url": (GOOD.format(id="bad-url", question="悪いURL").replace("https://www.city.yotsukaido.chiba.jp/",
+                                                                      "www.example"), 10),
+    "bad_status": (GOOD.format(id="bad-status", question="悪い状態").replace("status: published", "status: live"), 12),
+    "bad_date": (GOOD.format(id="bad-date", question="悪い日付").replace("2026-11-20", "令和8年"), 11),
+    "no_front_matter": ("回答だけのファイル\n", 1),
+    "duplicate_id": (GOOD.format(id="good-one", question="別の質問"), 2),
+    "duplicate_question": (GOOD.format(id="dup-question", question="良い質問ですか?"), 2),
+}
+
+
+@pytest.mark.parametrize("code", sorted(BROKEN))
+def test_each_error_kind_is_located(kb_dir: Path, code: str) -> None:
+    text, line = BROKEN[code]
+    name = "zz-" + code.replace("_", "-")
+    write(kb_dir, name, text)
+    _, problems = load_knowledge(kb_dir)
+    found = codes(problems)
+    assert found.get((f"{name}.md", code)) == line, problems
+    assert all(p.ja and p.en for p in problems)
+
+
+def test_non_utf8_file_is_reported_and_others_still_load(kb_dir: Path) -> None:
+    write(kb_dir, "shift-jis", GOOD.format(id="shift-jis", question="文字コード").encode("shift_jis"))
+    kb, problems = load_knowledge(kb_dir)
+    assert ("shift-jis.md", "non_utf8") in codes(problems)
+    assert kb.faq("good-one") is not None
+
+
+def test_warnings_do_not_fail(kb_dir: Path) -> None:
+    text = GOOD.format(id="other-name", question="名前違い").replace("  - 言い換えその二\n", "")
+    write(kb_dir, "warn", text)
+    result = CliRunner().invoke(main, ["validate", str(kb_dir)])
+    assert result.exit_code == 0, result.output
+    assert "few_alt_questions" not in result.output  # codes are internal; messages are human text
+    assert "warn.md:2: warning" in result.output and "warn.md:4: warning" in result.output
+
+
+def test_cli_reports_every_broken_file_with_file_and_line(kb_dir: Path) -> None:
+    for code, (text, _) in BROKEN.items():
+        write(kb_dir, "zz-" + code.replace("_", "-"), text)
+    result = CliRunner().invoke(main, ["validate", str(kb_dir)])
+    assert result.exit_code == 1
+    for code, (_, line) in BROKEN.items():
+        assert f"zz-{code.replace('_', '-')}.md:{line}: error" in result.output, code
+
+
+def test_broken_departments_yaml_is_located(kb_dir: Path) -> None:
+    text = (kb_dir / "departments.yaml").read_text(encoding="utf-8")
+    (kb_dir / "departments.yaml").write_text(text.replace('mon: "08:30-17:15"', 'mon: "8時半から"'), encoding="utf-8")
+    _, problems = load_knowledge(kb_dir)
+    assert [(p.code, p.line) for p in problems if p.path.name == "departments.yaml"][0][0] == "bad_hours"
+
+
+def test_bundled_knowledge_base_validates_clean() -> None:
+    result = CliRunner().invoke(main, ["validate", str(REPO / "knowledge")])
+    assert result.exit_code == 0, result.output
+    assert "エラー 0 件" in result.output
