@@ -62,6 +62,7 @@ def redact(text: str) -> str:
 
 
 def contains_personal_data(text: str) -> bool:
+    """Same detection as ``redact``, for callers that only need to warn or refuse."""
     return bool(_find(text))
 
 

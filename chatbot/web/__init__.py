@@ -37,8 +37,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         app.logger.error("no index to serve yet: %s", exc)
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage,
                       default_limits=[], headers_enabled=True)
-    api.init_limits(limiter, settings.rate_limit)
     app.register_blueprint(api.bp, url_prefix="/api")
+    api.init_limits(app, limiter, settings.rate_limit)
     app.register_blueprint(pages.bp)
     security.init_app(app, settings)
     errors.init_app(app)

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 
@@ -20,10 +20,10 @@ MAX_COMMENT_CHARS = 1000
 LANGS = ("ja", "en")
 
 
-def init_limits(limiter: Limiter, limit: str) -> None:
+def init_limits(app: Flask, limiter: Limiter, limit: str) -> None:
     """Citizens' endpoints are rate limited per client; health and metrics are not."""
-    limiter.limit(limit)(chat)
-    limiter.limit(limit)(feedback)
+    for endpoint in ("api.chat", "api.feedback"):
+        app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
 
 
 def _state() -> Any:

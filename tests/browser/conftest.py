@@ -10,7 +10,6 @@ Chromium is Debian's (``apt-get install chromium``); ``playwright install`` is n
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -41,7 +40,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SERVER_START_TIMEOUT = 180  # seconds; the first start loads the embedding model
 
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 740}
 
 
 def widget_texts() -> dict[str, dict[str, str]]:
@@ -191,7 +189,3 @@ def axe_source() -> Path:
     if not AXE.exists():
         pytest.fail(f"{AXE} not found: run `npm ci --no-audit --no-fund` (or `make browser`)")
     return AXE
-
-
-def dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1)

@@ -19,7 +19,7 @@
  * and a strict Content-Security-Policy (no 'unsafe-inline') is enough. The widget never
  * uses innerHTML: all user and server text goes into the page as text nodes.
  *
- * All UI text comes from chatbot/messages.yaml (keys widget_*); the server replaces the
+ * All UI text comes from chatbot/messages.yaml (keys widget_*, used here without the prefix); the server replaces the
  * token below with {"ja": {...}, "en": {...}}.
  */
 (function () {
@@ -87,7 +87,7 @@
   /** A link that opens in a new tab, announced as such to screen readers. */
   function externalLink(href, label, className) {
     const a = el("a", { href, target: "_blank", rel: "noopener noreferrer", class: className || null });
-    a.append(label, el("span", { class: "sr-only", text: t("widget_new_tab") }));
+    a.append(label, el("span", { class: "sr-only", text: t("new_tab") }));
     return a;
   }
 
@@ -180,15 +180,15 @@
   /** "mynumber", "phone" or null. */
   function personalInfoKind(text) {
     const s = normaliseDigits(text);
+    const digitCount = (c) => c.replace(/\D/g, "").length;
+    // International form first (+81 90 1234 5678 also has 12 digits).
+    const international = s.match(/\+81[ -]?\(?\d[\d() -]{7,15}\d/g) || [];
+    if (international.some((c) => digitCount(c) >= 11 && digitCount(c) <= 12)) return "phone";
     // 12 digits, optionally separated by single spaces or hyphens (e.g. 1234 5678 9012).
     if (/(^|[^\d])\d(?:[ -]?\d){11}(?![ -]?\d)/.test(s)) return "mynumber";
-    // Japanese phone numbers: 0 + 9 or 10 more digits (or +81 ...), with - ( ) or spaces.
-    const candidates = s.match(/(?:\+81[ -]?\(?|\(?0)[\d() -]{8,16}\d/g) || [];
-    for (const c of candidates) {
-      const digits = c.replace(/\D/g, "");
-      if (c.startsWith("+81") ? digits.length >= 11 && digits.length <= 12
-        : digits.length >= 10 && digits.length <= 11) return "phone";
-    }
+    // Japanese phone numbers: 0 + 9 or 10 more digits, with - ( ) or spaces.
+    const domestic = s.match(/(?<!\d)\(?0[\d() -]{8,16}\d/g) || [];
+    if (domestic.some((c) => digitCount(c) >= 10 && digitCount(c) <= 11)) return "phone";
     return null;
   }
 
@@ -494,28 +494,28 @@ a.call:hover { text-decoration: underline; }
   function applyTexts() {
     ui.panel.setAttribute("lang", lang);
     ui.launcher.setAttribute("lang", lang);
-    ui.launcherText.textContent = t("widget_launcher");
-    ui.title.textContent = t("widget_title");
-    ui.panel.setAttribute("aria-label", t("widget_title"));
-    ui.langButton.textContent = t("widget_switch_lang");
+    ui.launcherText.textContent = t("launcher");
+    ui.title.textContent = t("title");
+    ui.panel.setAttribute("aria-label", t("title"));
+    ui.langButton.textContent = t("switch_lang");
     ui.langButton.setAttribute("lang", lang === "ja" ? "en" : "ja");
-    ui.closeButton.textContent = t("widget_close");
-    ui.notice.textContent = t("widget_notice");
-    ui.log.setAttribute("aria-label", t("widget_log_label"));
-    ui.inputLabel.textContent = t("widget_input_label");
-    ui.input.setAttribute("placeholder", t("widget_placeholder"));
-    ui.send.textContent = t("widget_send");
-    ui.warnEdit.textContent = t("widget_warn_edit");
-    ui.warnSend.textContent = t("widget_warn_send");
+    ui.closeButton.textContent = t("close");
+    ui.notice.textContent = t("notice");
+    ui.log.setAttribute("aria-label", t("log_label"));
+    ui.inputLabel.textContent = t("input_label");
+    ui.input.setAttribute("placeholder", t("placeholder"));
+    ui.send.textContent = t("send");
+    ui.warnEdit.textContent = t("warn_edit");
+    ui.warnSend.textContent = t("warn_send");
     if (!ui.warning.hidden && ui.warning.dataset.kind) {
-      ui.warningText.textContent = t("widget_warn_" + ui.warning.dataset.kind);
+      ui.warningText.textContent = t("warn_" + ui.warning.dataset.kind);
     }
   }
 
   function greetingText(language) {
     if (language === "ja" && data.greeting) return data.greeting;
     if (language === "en" && data.greetingEn) return data.greetingEn;
-    return t("widget_greeting", null, language);
+    return t("greeting", null, language);
   }
 
   function greet() {
@@ -587,7 +587,7 @@ a.call:hover { text-decoration: underline; }
   function addMessage(who, bubble, language, extraClass) {
     const row = el("div", { class: `msg ${who}${extraClass ? " " + extraClass : ""}` });
     if (language) row.setAttribute("lang", language);
-    bubble.prepend(el("span", { class: "sr-only", text: t(who === "user" ? "widget_you" : "widget_bot") + ": " }));
+    bubble.prepend(el("span", { class: "sr-only", text: t(who === "user" ? "you" : "bot") + ": " }));
     row.append(bubble);
     ui.log.append(row);
     scrollToMessage(row);
@@ -608,7 +608,7 @@ a.call:hover { text-decoration: underline; }
 
   function showWarning(kind) {
     ui.warning.dataset.kind = kind;
-    ui.warningText.textContent = t("widget_warn_" + kind);
+    ui.warningText.textContent = t("warn_" + kind);
     ui.warning.hidden = false;
     ui.warnEdit.focus();
   }
@@ -644,7 +644,7 @@ a.call:hover { text-decoration: underline; }
   async function ask(message) {
     const sentLang = lang;
     addMessage("user", el("div", { class: "bubble" }, message), null);
-    const typing = addMessage("bot", el("div", { class: "bubble" }, t("widget_thinking")), sentLang, "typing");
+    const typing = addMessage("bot", el("div", { class: "bubble" }, t("thinking")), sentLang, "typing");
     setBusy(true);
     try {
       const res = await postJson("/api/chat", { message, lang: sentLang });
@@ -653,7 +653,7 @@ a.call:hover { text-decoration: underline; }
       else renderError(errorText(res, sentLang), message, sentLang);
     } catch (e) {
       typing.remove();
-      renderError(t("widget_error_network", null, sentLang), message, sentLang);
+      renderError(t("error_network", null, sentLang), message, sentLang);
     } finally {
       setBusy(false);
     }
@@ -685,12 +685,12 @@ a.call:hover { text-decoration: underline; }
       const text = error[language] || error.ja || error.en;
       if (typeof text === "string" && text.trim()) return text;
     }
-    if (res.status === 429) return t("widget_error_busy", null, language);
-    return t("widget_error_generic", null, language);
+    if (res.status === 429) return t("error_busy", null, language);
+    return t("error_generic", null, language);
   }
 
   function renderError(text, message, language) {
-    const retry = el("button", { type: "button", class: "chip" }, t("widget_retry", null, language));
+    const retry = el("button", { type: "button", class: "chip" }, t("retry", null, language));
     const bubble = el("div", { class: "bubble" }, el("p", { text }), el("div", { class: "chips" }, retry));
     const row = addMessage("bot", bubble, language, "error");
     retry.addEventListener("click", () => {
@@ -714,18 +714,18 @@ a.call:hover { text-decoration: underline; }
       bubble.append(renderMarkdown(faq.answer));
       const source = el("div", { class: "source" });
       const cite = faq.updated
-        ? tl("widget_source", { question: faq.question || "", updated: faq.updated })
-        : tl("widget_source_no_date", { question: faq.question || "" });
+        ? tl("source", { question: faq.question || "", updated: faq.updated })
+        : tl("source_no_date", { question: faq.question || "" });
       source.append(el("p", { text: cite }));
       const href = faq.url ? safeHttpUrl(faq.url) : null;
-      if (href) source.append(el("p", null, externalLink(href, tl("widget_official_link"), "official")));
+      if (href) source.append(el("p", null, externalLink(href, tl("official_link"), "official")));
       bubble.append(source);
     }
     if (reply.contact && typeof reply.contact === "object") bubble.append(renderContact(reply.contact, tl));
     if (Array.isArray(reply.online) && reply.online.length) bubble.append(renderOnline(reply.online, tl));
     if (Array.isArray(reply.suggestions) && reply.suggestions.length) {
       bubble.append(renderSuggestions(reply.suggestions, reply.type === "answer"
-        ? tl("widget_related") : tl("widget_did_you_mean"), L));
+        ? tl("related") : tl("did_you_mean"), L));
     }
     if (reply.answer_id) bubble.append(renderFeedback(reply.answer_id, tl));
 
@@ -736,27 +736,27 @@ a.call:hover { text-decoration: underline; }
 
   function renderContact(c, tl) {
     const box = el("section", { class: "contact" });
-    box.append(el("h3", { text: tl("widget_contact_heading") }));
+    box.append(el("h3", { text: tl("contact_heading") }));
     if (c.name) box.append(el("p", { class: "name", text: c.name }));
     const status = el("p", { class: "open-status" },
       el("span", { class: c.open_now ? "status open" : "status closed",
-        text: tl(c.open_now ? "widget_open_now" : "widget_closed_now") }),
+        text: tl(c.open_now ? "open_now" : "closed_now") }),
       c.status_text ? String(c.status_text) : null);
     box.append(status);
-    if (c.hours_text) box.append(el("p", null, tl("widget_hours"), String(c.hours_text)));
+    if (c.hours_text) box.append(el("p", null, tl("hours"), String(c.hours_text)));
     const tel = typeof c.tel_uri === "string" && /^tel:\+?[0-9-]{3,20}$/.test(c.tel_uri) ? c.tel_uri : null;
     if (tel) {
-      const call = el("a", { class: "call", href: tel }, tl("widget_call", { phone: c.phone || tel.slice(4) }));
+      const call = el("a", { class: "call", href: tel }, tl("call", { phone: c.phone || tel.slice(4) }));
       box.append(el("p", null, call));
     } else if (c.phone) {
-      box.append(el("p", { text: tl("widget_phone", { phone: c.phone }) }));
+      box.append(el("p", { text: tl("phone", { phone: c.phone }) }));
     }
     if (typeof c.email === "string" && /^[^\s@<>"()]+@[^\s@<>"()]+\.[^\s@<>"()]+$/.test(c.email)) {
-      box.append(el("p", null, tl("widget_email"), el("a", { href: "mailto:" + c.email, text: c.email })));
+      box.append(el("p", null, tl("email"), el("a", { href: "mailto:" + c.email, text: c.email })));
     }
     const url = c.url ? safeHttpUrl(c.url) : null;
-    if (url) box.append(el("p", null, externalLink(url, tl("widget_contact_url"))));
-    if (c.location) box.append(el("p", null, tl("widget_location"), String(c.location)));
+    if (url) box.append(el("p", null, externalLink(url, tl("contact_url"))));
+    if (c.location) box.append(el("p", null, tl("location"), String(c.location)));
     if (c.note) box.append(el("p", { text: String(c.note) }));
     return box;
   }
@@ -768,7 +768,7 @@ a.call:hover { text-decoration: underline; }
       if (href) list.append(el("li", null, externalLink(href, String(item.title || href))));
     }
     if (!list.children.length) return null;
-    return el("section", { class: "online" }, el("h3", { text: tl("widget_online_heading") }), list);
+    return el("section", { class: "online" }, el("h3", { text: tl("online_heading") }), list);
   }
 
   function renderSuggestions(items, heading, language) {
@@ -794,11 +794,11 @@ a.call:hover { text-decoration: underline; }
 
   function renderFeedback(answerId, tl) {
     const box = el("div", { class: "feedback" });
-    const prompt = el("span", { text: tl("widget_feedback_prompt") });
+    const prompt = el("span", { text: tl("feedback_prompt") });
     const up = el("button", { type: "button", class: "up", "aria-pressed": "false",
-      "aria-label": tl("widget_helpful"), title: tl("widget_helpful") }, "👍");
+      "aria-label": tl("helpful"), title: tl("helpful") }, "👍");
     const down = el("button", { type: "button", class: "down", "aria-pressed": "false",
-      "aria-label": tl("widget_not_helpful"), title: tl("widget_not_helpful") }, "👎");
+      "aria-label": tl("not_helpful"), title: tl("not_helpful") }, "👎");
     const status = el("span", { class: "thanks" });
     let sent = false;
 
@@ -810,12 +810,12 @@ a.call:hover { text-decoration: underline; }
       try {
         const res = await postJson("/api/feedback", { answer_id: answerId, helpful, comment: "" });
         if (!res.ok) throw new Error(String(res.status));
-        status.textContent = tl("widget_thanks");
+        status.textContent = tl("thanks");
       } catch (e) {
         sent = false;
         button.setAttribute("aria-pressed", "false");
         for (const b of [up, down]) b.removeAttribute("aria-disabled");
-        status.textContent = tl("widget_feedback_error");
+        status.textContent = tl("feedback_error");
         status.className = "thanks error";
       }
     }

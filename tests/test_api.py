@@ -1,0 +1,181 @@
+"""The chat API contract against the real app and a real index of the bundled knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from chatbot.convlog import sqlite_path
+from chatbot.hours import TOKYO
+from chatbot.web import create_app
+
+IN_SCOPE = "マイナンバーカードをなくしてしまいました"
+OUT_OF_SCOPE = "明日の天気は？"
+
+
+def chat(client, message: str, **extra) -> tuple[int, dict]:
+    response = client.post("/api/chat", json={"message": message, **extra})
+    assert response.mimetype == "application/json"
+    return response.status_code, response.get_json()
+
+
+def test_answer_has_every_field(client) -> None:
+    status, body = chat(client, IN_SCOPE)
+    assert status == 200
+    assert set(body) >= {"answer_id", "type", "faq", "confidence", "suggestions", "contact", "online", "lang"}
+    assert body["type"] == "answer" and 0 <= body["confidence"] <= 1
+    assert set(body["faq"]) >= {"id", "question", "answer", "url", "category", "department", "tags", "updated"}
+    assert dt.date.fromisoformat(body["faq"]["updated"])
+    assert all(set(s) == {"id", "question"} for s in body["suggestions"])
+
+
+def test_out_of_scope_falls_back_with_contact(client) -> None:
+    status, body = chat(client, OUT_OF_SCOPE)
+    assert status == 200 and body["type"] == "fallback" and body["faq"] is None
+    contact = body["contact"]
+    assert contact["phone"] and contact["tel_uri"].startswith("tel:") and isinstance(contact["open_now"], bool)
+    assert contact["status_text"] and contact["hours_text"] and len(body["suggestions"]) <= 3
+
+
+def test_english_question_gets_english_answer(client) -> None:
+    status, body = chat(client, "How do I apply for a My Number card?")
+    assert status == 200 and body["lang"] == "en"
+    assert body["type"] == "answer" and body["faq"]["lang"] == "en"
+
+
+@pytest.mark.parametrize(("kwargs", "status", "code"), [
+    ({"data": "message=hi", "content_type": "application/x-www-form-urlencoded"}, 415, "content_type"),
+    ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_json"),
+    ({"data": b'{"message": "\xff\xfe"}', "content_type": "application/json"}, 400, "invalid_utf8"),
+    ({"json": ["a", "list"]}, 400, "not_object"),
+    ({"json": {}}, 400, "missing_message"),
+    ({"json": {"message": ""}}, 400, "empty_message"),
+    ({"json": {"message": "   \n "}}, 400, "empty_message"),
+    ({"json": {"message": 42}}, 400, "empty_message"),
+    ({"json": {"message": "あ" * 600}}, 400, "message_too_long"),
+    ({"json": {"message": "住民票", "lang": "fr"}}, 400, "bad_lang"),
+    ({"data": "x" * 70000, "content_type": "application/json"}, 413, "too_large"),
+])
+def test_bad_requests_get_json_4xx(client, kwargs: dict, status: int, code: str) -> None:
+    response = client.post("/api/chat", **kwargs)
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["ja"] and error["en"]
+
+
+def test_unknown_paths_and_methods_are_json(client) -> None:
+    for response, status in ((client.get("/api/nothing"), 404), (client.get("/api/chat"), 405)):
+        assert response.status_code == status and response.get_json()["error"]["ja"]
+
+
+def test_feedback_round_trip(client, app_settings) -> None:
+    _, body = chat(client, IN_SCOPE)
+    ok = client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": False, "comment": "違う"})
+    assert ok.status_code == 200 and ok.get_json()["ok"] is True
+    row = sqlite3.connect(sqlite_path(app_settings.db_url)).execute(
+        "SELECT helpful, comment FROM turns WHERE answer_id = ?", (body["answer_id"],)).fetchone()
+    assert row == (0, "違う")
+    unknown = client.post("/api/feedback", json={"answer_id": "6f1c1f4e-0000-4000-8000-000000000000", "helpful": True})
+    assert unknown.status_code == 404
+    bad = client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": "yes"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_helpful"
+
+
+def test_health_reports_the_serving_index(client) -> None:
+    body = client.get("/api/health").get_json()
+    assert body["status"] == "ok" and body["index"]["faqs"] >= 80
+    assert body["index"]["version"] and body["index"]["built_at"]
+
+
+def test_rate_limit_gives_429_json(app_settings) -> None:
+    limited = create_app(type(app_settings)(**{**app_settings.__dict__, "rate_limit": "3 per minute"}))
+    client = limited.test_client()
+    statuses = [client.post("/api/chat", json={"message": "住民票"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.post("/api/chat", json={"message": "住民票"})
+    assert response.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_security_headers_and_cors_allowlist(app_settings) -> None:
+    app = create_app(type(app_settings)(**{**app_settings.__dict__, "cors_origins": ("https://www.city.example",)}))
+    client = app.test_client()
+    page = client.get("/")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["Referrer-Policy"]
+    allowed = client.post("/api/chat", json={"message": "住民票"}, headers={"Origin": "https://www.city.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://www.city.example"
+    other = client.post("/api/chat", json={"message": "住民票"}, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = client.options("/api/chat", headers={"Origin": "https://www.city.example"})
+    assert preflight.status_code == 204
+
+
+def test_request_id_is_echoed(client) -> None:
+    response = client.post("/api/chat", json={"message": "住民票"}, headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert client.get("/api/health").headers["X-Request-ID"]
+
+
+def test_metrics_parse_with_prometheus_parser(client) -> None:
+    chat(client, IN_SCOPE)
+    chat(client, OUT_OF_SCOPE)
+    text = client.get("/metrics").get_data(as_text=True)
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert {"chatbot_http_requests", "chatbot_http_request_seconds", "chatbot_chat_outcomes",
+            "chatbot_fallback_ratio", "chatbot_index_info", "chatbot_index_age_seconds"} <= set(families)
+    outcomes = {s.labels["outcome"]: s.value for s in families["chatbot_chat_outcomes"].samples
+                if s.name.endswith("_total")}
+    assert outcomes["answer"] >= 1 and outcomes["fallback"] >= 1
+
+
+def test_personal_data_is_redacted_in_database_and_logs(client, app_settings) -> None:
+    message = "マイナンバー 1234 5678 9018 と電話 090-1234-5678、taro.yamada@example.jp です。カードの申請について"
+    status, body = chat(client, message)
+    assert status == 200
+    stored = sqlite3.connect(sqlite_path(app_settings.db_url)).execute(
+        "SELECT question FROM turns WHERE answer_id = ?", (body["answer_id"],)).fetchone()[0]
+    for raw in ("1234 5678 9018", "090-1234-5678", "taro.yamada@example.jp"):
+        assert raw not in stored
+    assert "[個人番号]" in stored and "[電話番号]" in stored and "[メール]" in stored
+    logs = "".join(p.read_text(encoding="utf-8") for p in Path(app_settings.log_dir).glob("*.log"))
+    assert "request" in logs and "カードの申請" not in logs  # request lines never carry the question
+
+
+def test_read_only_database_never_fails_a_chat(app_settings, tmp_path: Path) -> None:
+    db = tmp_path / "ro" / "chatbot.sqlite3"
+    db.parent.mkdir()
+    app = create_app(type(app_settings)(**{**app_settings.__dict__, "db_url": f"sqlite:///{db}"}))
+    client = app.test_client()
+    assert chat(client, "住民票")[0] == 200
+    db.chmod(0o444)
+    db.parent.chmod(0o555)
+    try:
+        status, body = chat(client, "住民票の写しをコンビニで")
+        assert status == 200 and body["type"] in ("answer", "fallback")
+        assert client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": True}).status_code < 500
+    finally:
+        db.parent.chmod(0o755)
+        db.chmod(0o644)
+
+
+@pytest.mark.parametrize(("when", "open_now", "next_open"), [
+    (dt.datetime(2026, 11, 24, 10, 0), True, None),                       # Tuesday morning
+    (dt.datetime(2026, 11, 24, 20, 0), False, "2026-11-25T08:30:00+09:00"),  # Tuesday evening
+    (dt.datetime(2026, 11, 28, 11, 0), False, "2026-11-30T08:30:00+09:00"),  # Saturday
+    (dt.datetime(2026, 12, 31, 11, 0), False, "2027-01-04T08:30:00+09:00"),  # year-end closure
+])
+def test_fallback_contact_uses_the_clock(app_settings, when, open_now, next_open) -> None:
+    app = create_app(app_settings, clock=lambda: when.replace(tzinfo=TOKYO))
+    _, body = chat(app.test_client(), OUT_OF_SCOPE)
+    assert body["contact"]["open_now"] is open_now and body["contact"]["next_open"] == next_open
+
+
+def test_bad_json_never_500(client) -> None:
+    for raw in (b"", b"null", b"\x00", b'{"message": null}', json.dumps({"message": ["x"]}).encode()):
+        response = client.post("/api/chat", data=raw, content_type="application/json")
+        assert 400 <= response.status_code < 500, raw
