@@ -179,3 +179,24 @@ def serve(host: str, port: int) -> None:
     from chatbot.web import create_app
 
     create_app(_settings()).run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option("--since", default="7d", show_default=True, help="Period to cover: 24h, 7d, 4w ...")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="Write to FILE instead of stdout.")
+@click.option("--draft-faqs", "draft_dir", type=click.Path(path_type=Path), default=None,
+              help="Write a draft FAQ for each large group of unanswered questions into DIR.")
+def report(since: str, fmt: str, output: Path | None, draft_dir: Path | None) -> None:
+    """What citizens asked: answered/fallback rates, unanswered and 👎 questions grouped, stale FAQs."""
+    from chatbot import report as reports
+
+    try:
+        period = reports.parse_since(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
+    result = reports.run(_settings(), period, fmt=fmt, output=output, draft_dir=draft_dir)
+    if output is None:
+        click.echo(result.text)
+    for path in result.drafts:
+        click.echo(f"draft: {path}", err=True)

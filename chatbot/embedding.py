@@ -12,7 +12,8 @@ import importlib.util
 import json
 import random
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,18 +130,38 @@ class TokenEncoder(Encoder):
 
     def __init__(self, model: SentenceTransformer):
         super().__init__(model)
-        self._vocab = set(model[0].tokenizer.get_vocab())
-        self._vocab.discard(UNKNOWN)
+        self._vocab = model[0].tokenizer.get_vocab()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode_documents(texts)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        known = [" ".join(w for w in text.split() if w in self._vocab) for text in texts]
-        with torch.inference_mode():
-            features = self.model[0].preprocess(known)
-            vectors = self.model[0](features)["sentence_embedding"].numpy()
+        with torch.inference_mode(), single_thread():
+            vectors = embed_ids(self.model[0], [word_ids(self._vocab, text) for text in texts]).numpy()
         return self._finish(vectors)
+
+
+def word_ids(vocab: dict[str, int], text: str) -> list[int]:
+    """Ids of the known words of a space-joined text (a plain lookup: the tokenizers call is far slower)."""
+    return [i for i in (vocab.get(w, 0) for w in text.split()) if i]
+
+
+def embed_ids(module: StaticEmbedding, ids: Sequence[Sequence[int]]) -> torch.Tensor:
+    lengths = [len(row) for row in ids]
+    flat = torch.tensor([i for row in ids for i in row], dtype=torch.long)
+    offsets = torch.tensor([0, *np.cumsum(lengths)[:-1].tolist()], dtype=torch.long)
+    return module.embedding(flat, offsets)
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Small tensor work runs faster on one thread, and much faster when other processes share the CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def load_encoder(path: Path | str) -> Encoder:
@@ -186,29 +207,30 @@ def build_default_model(vocabulary: Iterable[str], pairs: Sequence[Sequence[tupl
 
 
 def _train(model: SentenceTransformer, pairs: Sequence[Sequence[tuple[str, str]]], config: TrainingConfig) -> None:
-    """Symmetric in-batch-negatives contrastive loss, plain torch: no trainer or datasets machinery."""
+    """Symmetric in-batch-negatives contrastive loss in plain torch: no trainer or datasets machinery."""
     if len(pairs) < 2 or config.epochs <= 0:
         return
-    rng = random.Random(config.seed)
-    torch.manual_seed(config.seed)
     module = model[0]
+    vocab = module.tokenizer.get_vocab()
+    ids = {text: word_ids(vocab, text) for choices in pairs for pair in choices for text in pair}
+    rng = random.Random(config.seed)
     optimizer = torch.optim.Adam(module.parameters(), lr=config.learning_rate)
+
+    def embed(batch: list[str]) -> torch.Tensor:
+        return torch.nn.functional.normalize(embed_ids(module, [ids[text] for text in batch]), dim=1)
+
     module.train()
-    for _ in range(config.epochs):
-        drawn = [rng.choice(choices) for choices in pairs]
-        rng.shuffle(drawn)
-        for start in range(0, len(drawn), config.batch_size):
-            batch = drawn[start:start + config.batch_size]
-            if len(batch) < 2:
-                continue
-            anchors = module(module.preprocess([a for a, _ in batch]))["sentence_embedding"]
-            positives = module(module.preprocess([p for _, p in batch]))["sentence_embedding"]
-            logits = config.scale * torch.nn.functional.normalize(anchors, dim=1) @ \
-                torch.nn.functional.normalize(positives, dim=1).T
-            target = torch.arange(len(batch))
-            loss = (torch.nn.functional.cross_entropy(logits, target)
-                    + torch.nn.functional.cross_entropy(logits.T, target)) / 2
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    with single_thread():
+        for _ in range(config.epochs):
+            drawn = [rng.choice(choices) for choices in pairs]
+            rng.shuffle(drawn)
+            for start in range(0, len(drawn) - 1, config.batch_size):
+                batch = drawn[start:start + config.batch_size]
+                logits = config.scale * embed([a for a, _ in batch]) @ embed([p for _, p in batch]).T
+                target = torch.arange(len(batch))
+                loss = (torch.nn.functional.cross_entropy(logits, target)
+                        + torch.nn.functional.cross_entropy(logits.T, target)) / 2
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
     module.eval()

@@ -26,7 +26,7 @@ from chatbot.textproc import Analysis, Analyzer
 
 DEFAULT_MODEL_NAME = "builtin-chive-static"
 ENGINE_FILE = "engine.json"
-CHANNELS = ("question", "answer", "reading")
+CHANNELS = ("question", "answer", "document", "reading")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class EngineParams:
     b: float = 0.75
     w_question: float = 1.0  # BM25, question + alt questions + tags
     w_answer: float = 0.5  # BM25, answer
+    w_document: float = 0.5  # BM25, question field and answer as one text
     w_reading: float = 0.2  # BM25, reading bigrams of the question field
     w_dense_question: float = 1.0  # cosine, best of question and alt questions
     w_dense_answer: float = 0.5  # cosine, answer
@@ -156,6 +157,7 @@ class SearchEngine:
         channels = {
             "question": BM25Channel.build([f.question.tokens for f in fields], params.k1, params.b),
             "answer": BM25Channel.build([f.answer.tokens for f in fields], params.k1, params.b),
+            "document": BM25Channel.build([f.question.tokens + f.answer.tokens for f in fields], params.k1, params.b),
             "reading": BM25Channel.build([f.question.readings for f in fields], params.k1, params.b),
         }
         if model:
@@ -225,6 +227,7 @@ class SearchEngine:
         dense_q, dense_a = self._dense(query, analysis)
         p = self.params
         fused = (p.w_question * _by_max(lexical["question"]) + p.w_answer * _by_max(lexical["answer"])
+                 + p.w_document * _by_max(lexical["document"])
                  + p.w_reading * _by_max(lexical["reading"]) + p.w_dense_question * dense_q
                  + p.w_dense_answer * dense_a)
         top = np.argsort(-fused, kind="stable")[:k]
@@ -265,7 +268,7 @@ def _by_max(scores: np.ndarray) -> np.ndarray:
 
 
 def _total_weight(p: EngineParams) -> float:
-    return (p.w_question + p.w_answer + p.w_reading + p.w_dense_question + p.w_dense_answer) or 1.0
+    return (p.w_question + p.w_answer + p.w_document + p.w_reading + p.w_dense_question + p.w_dense_answer) or 1.0
 
 
 def _train_default_model(fields: Sequence[_Fields], out_dir: Path, config: TrainingConfig) -> None:

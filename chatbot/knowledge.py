@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +185,7 @@ def _load_faqs(faq_dir: Path, departments: set[str], problems: list[Problem]) ->
         if faq.id in seen_ids:
             out.error(2, "duplicate_id", value=faq.id, other=seen_ids[faq.id])
             continue
-        key = _question_key(faq.question)
+        key = question_key(faq.question)
         if key in seen_questions:
             out.error(2, "duplicate_question", value=faq.question, other=seen_questions[key])
             continue
@@ -194,10 +195,9 @@ def _load_faqs(faq_dir: Path, departments: set[str], problems: list[Problem]) ->
     return faqs
 
 
-def _question_key(question: str) -> str:
-    import unicodedata
-
-    return re.sub(r"[\s？?。、!！]", "", unicodedata.normalize("NFKC", question))
+def question_key(question: str) -> str:
+    """Questions differing only in width, case, spaces or punctuation count as one."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", question).casefold())
 
 
 def parse_faq_file(path: Path, departments: set[str], problems: list[Problem]) -> FAQ | None:

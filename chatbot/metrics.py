@@ -60,6 +60,8 @@ class Metrics:
         elif outcome in ("feedback_helpful", "feedback_unhelpful"):
             self.feedback.labels("true" if outcome == "feedback_helpful" else "false").inc()
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if g.get("index_version"):
+            response.headers["X-Index-Version"] = g.index_version
         log.info("request", extra={
             "event": "request", "request_id": g.get("request_id"), "method": request.method,
             "path": request.path, "status": response.status_code, "latency_ms": round(elapsed * 1000, 2),

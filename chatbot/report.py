@@ -11,11 +11,11 @@ import csv
 import datetime as dt
 import html
 import io
+import itertools
 import logging
-import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,18 +25,20 @@ import yaml
 
 from chatbot import messages
 from chatbot.convlog import ConversationLog, Turn
-from chatbot.knowledge import FAQ, KnowledgeBase, _question_key, load_knowledge
+from chatbot.hours import TOKYO
+from chatbot.knowledge import FAQ, KnowledgeBase, load_knowledge, question_key
 from chatbot.settings import Settings
-from chatbot.textproc import Analyzer, normalize
+from chatbot.textproc import Analyzer, to_katakana
 
 if TYPE_CHECKING:
     from chatbot.index import ServingIndex
 
 log = logging.getLogger(__name__)
 
-# Cosine similarity (token + reading-bigram TF-IDF) at which a question joins a group. Chosen on
-# hand-made near-duplicates: variants of one topic score 0.3–0.8, different topics below 0.2.
-GROUP_THRESHOLD = 0.3
+# Average cosine similarity (token + reading-bigram TF-IDF) at which two groups of questions merge.
+# Chosen on hand-made near-duplicates: wordings of one topic score about 0.25–0.6 with each other,
+# different topics (粗大ごみ vs ごみの分別) below 0.2.
+GROUP_THRESHOLD = 0.25
 MAX_ALT_QUESTIONS = 10  # a draft with more variants than this is harder to review than to extend
 MAX_GUESS_QUESTIONS = 10  # searches per group when guessing its department
 DRAFT_CATEGORY = "drafts"
@@ -95,7 +97,6 @@ class FaqRef:
 @dataclass(frozen=True)
 class Report:
     generated: dt.datetime
-    start: dt.date | None
     stale_days: int
     days: tuple[DayCount, ...]
     unanswered: tuple[QuestionGroup, ...]
@@ -139,7 +140,6 @@ def build_report(turns: Sequence[Turn], kb: KnowledgeBase, now: dt.datetime, sta
     cutoff = now.date() - dt.timedelta(days=stale_days)
     return Report(
         generated=now,
-        start=start.date() if start else None,
         stale_days=stale_days,
         days=daily_counts(turns, now, start),
         unanswered=question_groups(fallbacks, kb, analyzer, guess_department),
@@ -165,7 +165,8 @@ def _local_day(ts: dt.datetime, now: dt.datetime) -> dt.date:
     return ts.astimezone(now.tzinfo).date() if ts.tzinfo and now.tzinfo else ts.date()
 
 
-def daily_counts(turns: Sequence[Turn], now: dt.datetime, start: dt.datetime | None = None) -> tuple[DayCount, ...]:
+def daily_counts(turns: Sequence[Turn], now: dt.datetime,
+                 start: dt.datetime | None = None) -> tuple[DayCount, ...]:
     """One row per day from the start (or first turn) to today, quiet days included as zeros."""
     answered = Counter(_local_day(t.ts, now) for t in turns if t.outcome == "answer")
     fallback = Counter(_local_day(t.ts, now) for t in turns if t.outcome != "answer")
@@ -200,10 +201,10 @@ def question_groups(turns: Sequence[Turn], kb: KnowledgeBase, analyzer: Analyzer
     keys = sorted(by_key, key=lambda k: -len(by_key[k]))
     if not keys:
         return ()
-    texts = [Counter(t.question for t in by_key[k]).most_common(1)[0][0] for k in keys]
+    texts = [usual_wording([t.question for t in by_key[k]]) for k in keys]
     vectors = tfidf([similarity_features(analyzer, text) for text in texts])
     groups = []
-    for members in cluster(vectors, GROUP_THRESHOLD):
+    for members in map(sorted, cluster(vectors, GROUP_THRESHOLD)):  # most asked wording first
         group_turns = [t for m in members for t in by_key[keys[m]]]
         questions = tuple((texts[m], len(by_key[keys[m]])) for m in members)
         centroid = vectors[members].sum(axis=0)
@@ -216,15 +217,16 @@ def question_groups(turns: Sequence[Turn], kb: KnowledgeBase, analyzer: Analyzer
     return tuple(sorted(groups, key=lambda g: -g.count))
 
 
-def question_key(question: str) -> str:
-    """Questions differing only in width, case, spaces or punctuation count as one."""
-    return re.sub(r"[\W_]+", "", normalize(question))
+def usual_wording(questions: Sequence[str]) -> str:
+    """The most asked of equivalent wordings; the shortest on a tie (usually without stray punctuation)."""
+    return min(Counter(questions).items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
 
 
 def similarity_features(analyzer: Analyzer, text: str) -> list[str]:
-    """Content words plus reading bigrams, so そだいごみ meets 粗大ゴミ and word order matters little."""
+    """Kana-folded content words plus reading bigrams, so そだいごみ meets 粗大ゴミ in any word order."""
     analysis = analyzer.analyze(text)
-    return [f"w:{token}" for token in analysis.tokens] + [f"r:{gram}" for gram in analysis.readings]
+    words = [f"w:{to_katakana(token)}" for token in analysis.tokens]
+    return words + [f"r:{gram}" for gram in analysis.readings]
 
 
 def tfidf(documents: Sequence[Sequence[str]]) -> np.ndarray:
@@ -241,28 +243,33 @@ def tfidf(documents: Sequence[Sequence[str]]) -> np.ndarray:
 
 
 def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
-    """Greedy leader clustering in row order: each row joins the closest group centroid above threshold.
+    """Average-linkage agglomerative clustering over cosine similarity, most similar groups merged first.
 
-    Rows come most-asked first, so common wordings found the groups and rare ones attach to them.
+    Unlike a greedy pass the result does not depend on the order questions arrive in, and unlike
+    single linkage it does not chain loosely related questions into one topic.
     """
-    groups: list[list[int]] = []
-    centroids: list[np.ndarray] = []
-    for row, vector in enumerate(vectors):
-        scores = [float(vector @ c) / (float(np.linalg.norm(c)) or 1.0) for c in centroids]
-        best = int(np.argmax(scores)) if scores else -1
-        if best >= 0 and scores[best] >= threshold:
-            groups[best].append(row)
-            centroids[best] = centroids[best] + vector
-        else:
-            groups.append([row])
-            centroids.append(vector.copy())
-    return groups
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    groups = {row: [row] for row in range(len(vectors))}
+    while len(groups) > 1:
+        i, j = sorted(np.unravel_index(int(np.argmax(similarity)), similarity.shape))
+        if similarity[i, j] < threshold:
+            break
+        n_i, n_j = len(groups[i]), len(groups[j])
+        similarity[i] = similarity[:, i] = (n_i * similarity[i] + n_j * similarity[j]) / (n_i + n_j)
+        similarity[i, i] = -np.inf
+        similarity[j] = similarity[:, j] = -np.inf
+        groups[i] += groups.pop(j)
+    return list(groups.values())
 
 
 def group_department(questions: Sequence[str], faqs: Counter[str], kb: KnowledgeBase,
                      guess_department: DepartmentGuess | None) -> str:
     """The answering FAQs' department, else the guess, else the main switchboard."""
-    answered = Counter(d for faq_id, n in faqs.items() if (d := _department(kb.faq(faq_id))) for _ in range(n))
+    answered: Counter[str] = Counter()
+    for faq_id, n in faqs.items():
+        if department := _department(kb.faq(faq_id)):
+            answered[department] += n
     if answered:
         return answered.most_common(1)[0][0]
     guessed = guess_department(questions) if guess_department else None
@@ -294,9 +301,9 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _bar(value: int, largest: int, kind: str = "") -> str:
+def _bar(value: int, largest: int, css: str = "bar") -> str:
     width = 100 * value / largest if largest else 0
-    return f'<span class="bar {kind}" style="width:{width:.1f}%"></span>'
+    return f'<span class="{css}" style="width:{width:.1f}%"></span>'
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -337,7 +344,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:2px solid #2a6;padding-botto
 table{border-collapse:collapse;width:100%;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .5em;
 text-align:left;vertical-align:top}th{background:#eef6f0}td:nth-child(n+2){white-space:nowrap}
 .bar{display:inline-block;height:.9em;background:#2a6;min-width:1px}.bar.fallback{background:#e80}
-.stack{display:flex;width:12em}.summary td{font-size:1.1em}.note{color:#555}.none{color:#777}
+.stack{display:flex;width:12em}.note{color:#555}.none{color:#777}
 .n{color:#777}.comment{color:#a40}ul{margin:.2em 0;padding-left:1.2em}code{font-size:.85em;color:#555}
 """
 
@@ -346,7 +353,7 @@ def render_html(report: Report) -> str:
     """One self-contained page (no scripts, no external files) staff can open from disk or mail."""
     esc = html.escape
     total = report.answered + report.fallback
-    period = messages.text("report_period", start=report.start or (report.days[0].day if report.days else "-"),
+    period = messages.text("report_period", start=report.days[0].day if report.days else "-",
                            end=report.generated.date())
     summary = _table([_both("report_total"), _both("report_answered"), _both("report_fallback"),
                       _both("report_fallback_rate"), _both("report_helpful"), _both("report_not_helpful")],
@@ -357,10 +364,10 @@ def render_html(report: Report) -> str:
     daily = _table([_both("report_date"), _both("report_answered"), _both("report_fallback"),
                     _both("report_fallback_rate"), ""],
                    [[esc(d.day.isoformat()), str(d.answered), str(d.fallback), _pct(d.fallback_rate),
-                     f'<span class="stack">{_bar(d.answered, busiest)}{_bar(d.fallback, busiest, "fallback")}'
-                     "</span>"] for d in report.days])
-    group_headers = [_both("report_representative"), _both("report_count"), "", _both("report_department_guess"),
-                     _both("report_members")]
+                     f'<span class="stack">{_bar(d.answered, busiest)}'
+                     f'{_bar(d.fallback, busiest, "bar fallback")}</span>'] for d in report.days])
+    group_headers = [_both("report_representative"), _both("report_count"), "",
+                     _both("report_department_guess"), _both("report_members")]
     most = max((n for _, n in report.departments), default=0)
     departments = _table([_both("report_department"), _both("report_answered"), ""],
                          [[esc(report.department_name(key)), str(n), _bar(n, most)]
@@ -416,9 +423,9 @@ def csv_rows(report: Report) -> list[dict[str, object]]:
                      for q, n in g.members]
     rows += [{"section": "department", "department": key or "", "department_name": name(key), "count": n}
              for key, n in report.departments]
-    rows += [{"section": "faq", "id": f.faq_id, "question": f.question or "", "department": f.department or "",
-              "department_name": name(f.department), "count": f.hits, "helpful": f.helpful,
-              "not_helpful": f.not_helpful} for f in report.faqs]
+    rows += [{"section": "faq", "id": f.faq_id, "question": f.question or "",
+              "department": f.department or "", "department_name": name(f.department), "count": f.hits,
+              "helpful": f.helpful, "not_helpful": f.not_helpful} for f in report.faqs]
     for section, refs in (("never_hit", report.never_hit), ("stale", report.stale)):
         rows += [{"section": section, "id": r.faq_id, "question": r.question, "department": r.department,
                   "department_name": name(r.department), "updated": r.updated.isoformat()} for r in refs]
@@ -455,32 +462,32 @@ def draft_faqs(report: Report, kb: KnowledgeBase, directory: Path, min_count: in
 
     Groups whose representative question already is an FAQ's question (e.g. a draft from an
     earlier run) are skipped, since a second file would fail validation as a duplicate.
+    Without ``guess_department`` the department guessed when the report was built is used.
     """
     folder = directory / DRAFT_CATEGORY
-    today = report.generated.date()
-    taken_questions = {_question_key(f.question) for f in kb.faqs}
-    taken_ids = {f.id for f in kb.faqs}
+    taken = {question_key(f.question) for f in kb.faqs}
+    ids = _free_draft_ids(folder, report.generated.date(), {f.id for f in kb.faqs})
     written: list[Path] = []
-    number = 0
     for group in report.unanswered:
-        if group.count < min_count or _question_key(group.representative) in taken_questions:
+        if group.count < min_count or question_key(group.representative) in taken:
             continue
-        department = (group_department([q for q, _ in group.members], Counter(), kb, guess_department)
-                      if guess_department else group.department)
+        department = (group_department([q for q, _ in group.members], Counter(dict(group.faqs)), kb,
+                                       guess_department) if guess_department else group.department)
+        faq_id = next(ids)
+        path = folder / f"{faq_id}.md"
         folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            number += 1
-            faq_id = f"draft-{today:%Y%m%d}-{number}"
-            if faq_id in taken_ids:
-                continue
-            try:
-                with (folder / f"{faq_id}.md").open("x", encoding="utf-8") as fh:
-                    fh.write(draft_text(group, department, today, faq_id))
-            except FileExistsError:
-                continue
-            break
-        written.append(folder / f"{faq_id}.md")
+        with path.open("x", encoding="utf-8") as fh:
+            fh.write(draft_text(group, department, report.generated.date(), faq_id))
+        written.append(path)
     return written
+
+
+def _free_draft_ids(folder: Path, today: dt.date, taken_ids: set[str]) -> Iterator[str]:
+    """``draft-YYYYMMDD-n`` ids used neither by an FAQ nor by a file in ``folder``."""
+    for number in itertools.count(1):
+        faq_id = f"draft-{today:%Y%m%d}-{number}"
+        if faq_id not in taken_ids and not (folder / f"{faq_id}.md").exists():
+            yield faq_id
 
 
 # ---------------------------------------------------------------- edges
@@ -497,7 +504,6 @@ def parse_since(value: str) -> dt.timedelta:
 class RunResult:
     report: Report
     text: str  # the rendered report; the CLI prints it when there is no output file
-    output: Path | None
     drafts: list[Path]
 
 
@@ -508,8 +514,6 @@ def run(settings: Settings, since: dt.timedelta, fmt: str = "html", output: Path
     Department guesses need the serving index; without one the report still works and groups
     fall back to the default department.
     """
-    from chatbot.hours import TOKYO
-
     if fmt not in RENDERERS:
         raise ValueError(messages.text("report_bad_format", value=fmt))
     now = now or dt.datetime.now(TOKYO)
@@ -523,11 +527,11 @@ def run(settings: Settings, since: dt.timedelta, fmt: str = "html", output: Path
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8", newline="")
     drafts = draft_faqs(report, kb, draft_dir) if draft_dir is not None else []
-    return RunResult(report, text, output, drafts)
+    return RunResult(report, text, drafts)
 
 
 def _serving_guess(index_dir: Path) -> DepartmentGuess | None:
-    from chatbot.index import IndexFailure, load_current
+    from chatbot.index import IndexFailure, load_current  # torch and FAISS load only when reports run
 
     try:
         return index_guess(load_current(index_dir))
@@ -535,7 +539,3 @@ def _serving_guess(index_dir: Path) -> DepartmentGuess | None:
         log.warning("no serving index, department guesses use the default department: %s", exc)
         return None
 
-
-__all__ = ["Report", "QuestionGroup", "DayCount", "FaqStat", "FaqRef", "RunResult", "DepartmentGuess",
-           "build_report", "render_html", "render_csv", "draft_faqs", "index_guess", "parse_since", "run"]
-_ = math  # noqa

@@ -275,6 +275,30 @@ def test_personal_information_detection(open_page):
     assert got == cases
 
 
+def test_data_attributes_configure_the_widget(open_page, texts, server_url):
+    page = open_page(DESKTOP)
+    attributes = ('data-city="四街道市" data-color="#ffcc00" data-position="left" data-lang="en" '
+                  'data-greeting-en="Hello from the test page"')
+
+    def with_attributes(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace('data-city="四街道市" defer',
+                                                                       attributes + " defer"))
+
+    page.route(server_url + "/", with_attributes)
+    page.reload()
+    widget = Widget(page, texts, lang="en")
+    expect(widget.launcher).to_be_visible()
+    box = widget.launcher.bounding_box()
+    assert box and box["x"] < DESKTOP["width"] / 2, box
+    colours = widget.launcher.evaluate("el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]")
+    # A light primary colour gets dark text so the contrast stays above 4.5:1.
+    assert colours == ["rgb(255, 204, 0)", "rgb(26, 26, 26)"], colours
+    widget.open()
+    expect(widget.panel).to_contain_text("Hello from the test page")
+    expect(widget.panel).to_have_attribute("lang", "en")
+
+
 # ---------------------------------------------------------------- errors and safety
 
 
@@ -362,8 +386,8 @@ def test_axe_finds_no_serious_violations(open_page, texts, axe_source):
     page = open_page(DESKTOP, bypass_csp=True)  # axe is injected as an inline script
     widget = Widget(page, texts)
     widget.open()
-    widget.ask(IN_SCOPE, "answer")
-    widget.ask(OUT_OF_SCOPE, "fallback")
+    widget.ask(IN_SCOPE)
+    widget.ask(OUT_OF_SCOPE)  # both kinds of reply are in the page when axe runs
     page.add_script_tag(path=str(axe_source))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
@@ -384,7 +408,7 @@ def test_narrow_and_zoomed_screens(open_page, texts, viewport):
     page = open_page(size, device_scale_factor=viewport.get("device_scale_factor", 1))
     widget = Widget(page, texts)
     widget.open()
-    widget.ask(OUT_OF_SCOPE, "fallback")
+    widget.ask(OUT_OF_SCOPE)
     panel = widget.panel.bounding_box()
     assert panel and panel["x"] >= 0 and panel["x"] + panel["width"] <= size["width"] + 0.5, panel
     send = widget.send.bounding_box()

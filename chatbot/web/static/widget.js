@@ -27,7 +27,9 @@
 
   const TEXTS = __CHATBOT_TEXTS__;
 
-  const script = document.currentScript;
+  // The <script> tag that loaded us (a tag manager may insert it without currentScript).
+  const script = document.currentScript || [...document.querySelectorAll("script[src]")]
+    .find((s) => /\/widget\.js(?:[?#]|$)/.test(s.src));
   if (!script || window.__yotsukaidoChatbotLoaded) return;
   window.__yotsukaidoChatbotLoaded = true;
 
