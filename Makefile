@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run test install browser index lint
+.PHONY: run test install browser lint
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,11 +16,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-index: $(STAMP)
-	$(VENV)/bin/chatbot build-index
-
-run: index
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py -b $(HOST):$(PORT) 'chatbot.web:create_app()'
+run: $(STAMP)
+	PATH="$(abspath $(VENV))/bin:$$PATH" CHATBOT_BIND=$(HOST):$(PORT) scripts/serve.sh
 
 # Debian's Chromium drives the browser tests; axe-core comes from npm (package-lock.json).
 browser:

@@ -112,6 +112,7 @@ def test_answer_cites_faq_and_links_official_page(open_page, texts, screenshot):
     for up_or_down in ("helpful", "not_helpful"):
         button = reply.get_by_role("button", name=texts["ja"][up_or_down], exact=True)
         expect(button).to_have_attribute("aria-pressed", "false")
+    reply.locator(".source").scroll_into_view_if_needed()
     screenshot(page, "desktop-answer")
 
 
@@ -134,6 +135,7 @@ def test_fallback_shows_contact_card_with_tel_link(open_page, texts, screenshot)
             "href", item["url"])
     if body["message"]:
         expect(reply).to_contain_text(body["message"].splitlines()[0])
+    call.scroll_into_view_if_needed()
     screenshot(page, "desktop-fallback")
 
 
@@ -428,9 +430,11 @@ def test_phone_screenshots(open_page, texts, screenshot):
     widget = Widget(page, texts)
     screenshot(page, "phone-closed")
     widget.open()
-    widget.ask(IN_SCOPE, "answer")
+    answer, _ = widget.ask(IN_SCOPE, "answer")
+    answer.locator(".source").scroll_into_view_if_needed()
     screenshot(page, "phone-answer")
-    widget.ask(OUT_OF_SCOPE, "fallback")
+    fallback, _ = widget.ask(OUT_OF_SCOPE, "fallback")
+    fallback.locator(".contact a[href^='tel:']").scroll_into_view_if_needed()
     screenshot(page, "phone-fallback")
 
 

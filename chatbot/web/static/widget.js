@@ -371,6 +371,7 @@ a.call:hover { text-decoration: underline; }
 .feedback button[aria-pressed="true"] { background: #dbe7ff; border: 2px solid var(--cb-focus); }
 .feedback button[aria-disabled="true"] { cursor: default; }
 .thanks { color: #0b5c27; font-weight: 700; }
+.thanks.error { color: #8c1d18; }
 
 .typing .bubble { color: #4a4a4a; font-style: italic; }
 
@@ -475,6 +476,9 @@ a.call:hover { text-decoration: underline; }
     shadow.append(ui.panel, ui.launcher);
 
     ui.launcher.addEventListener("click", () => (isOpen() ? close() : open()));
+    ui.launcher.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && isOpen()) { ev.preventDefault(); close(); }
+    });
     ui.closeButton.addEventListener("click", close);
     ui.langButton.addEventListener("click", () => setLang(lang === "ja" ? "en" : "ja"));
     ui.panel.addEventListener("keydown", onPanelKeydown);
@@ -812,6 +816,7 @@ a.call:hover { text-decoration: underline; }
       try {
         const res = await postJson("/api/feedback", { answer_id: answerId, helpful, comment: "" });
         if (!res.ok) throw new Error(String(res.status));
+        status.className = "thanks";
         status.textContent = tl("thanks");
       } catch (e) {
         sent = false;
