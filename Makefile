@@ -19,9 +19,11 @@ install: $(STAMP)
 run: $(STAMP)
 	PATH="$(abspath $(VENV))/bin:$$PATH" CHATBOT_BIND=$(HOST):$(PORT) scripts/serve.sh
 
-# Debian's Chromium drives the browser tests; axe-core comes from npm (package-lock.json).
+# Debian's Chromium drives the browser tests (Noto fonts so screenshots show Japanese and emoji);
+# axe-core comes from npm (package-lock.json).
+BROWSER_PKGS := chromium chromium-driver fonts-noto-cjk fonts-noto-color-emoji
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+	@dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(BROWSER_PKGS); }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 test: $(STAMP) browser

@@ -27,9 +27,12 @@ def detect_language(text: str) -> str:
 
 
 def respond(index: ServingIndex, question: str, *, now: dt.datetime, threshold: float,
-            suggest_threshold: float, lang: str | None = None) -> dict[str, Any]:
+            suggest_threshold: float, lang: str | None = None, faq_id: str | None = None) -> dict[str, Any]:
+    """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright."""
     lang = lang or detect_language(question)
     hits = index.engine.search(question, k=MAX_SUGGESTIONS + 2)
+    if faq_id in index.faqs:
+        hits = [Hit(faq_id, score=float("inf"), confidence=1.0), *(h for h in hits if h.id != faq_id)]
     top = hits[0] if hits else None
     answered = top is not None and top.confidence >= threshold
     faq = index.faqs[top.id] if answered and top else None

@@ -134,7 +134,7 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
     root.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     # Sortable by build time; short digit runs so log redaction never mistakes it for a number.
-    version = f"{now:%Y%m%dT%H%M%S}Z-{kb.content_hash[:8]}-{uuid.uuid4().hex[:4]}"
+    version = f"{now:%Y%m%dT%H%M%S}.{now:%f}Z-{kb.content_hash[:8]}"
     tmp = root / f".tmp-{uuid.uuid4().hex}"
     try:
         tmp.mkdir()

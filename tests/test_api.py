@@ -48,6 +48,15 @@ def test_english_question_gets_english_answer(client) -> None:
     assert body["type"] == "answer" and body["faq"]["lang"] == "en"
 
 
+def test_chosen_suggestion_answers_that_faq(client) -> None:
+    status, body = chat(client, "住民票", faq_id="procedures-konbini-inkan")
+    assert status == 200 and body["type"] == "answer" and body["faq"]["id"] == "procedures-konbini-inkan"
+    assert body["confidence"] == 1.0 and "procedures-konbini-inkan" not in [s["id"] for s in body["suggestions"]]
+    stale = chat(client, "住民票", faq_id="no-such-faq")[1]  # a stale chip just asks the question
+    plain = chat(client, "住民票")[1]
+    assert {k: v for k, v in stale.items() if k != "answer_id"} == {k: v for k, v in plain.items() if k != "answer_id"}
+
+
 @pytest.mark.parametrize(("kwargs", "status", "code"), [
     ({"data": "message=hi", "content_type": "application/x-www-form-urlencoded"}, 415, "content_type"),
     ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_json"),
@@ -59,6 +68,7 @@ def test_english_question_gets_english_answer(client) -> None:
     ({"json": {"message": 42}}, 400, "empty_message"),
     ({"json": {"message": "あ" * 600}}, 400, "message_too_long"),
     ({"json": {"message": "住民票", "lang": "fr"}}, 400, "bad_lang"),
+    ({"json": {"message": "住民票", "faq_id": 7}}, 400, "bad_faq_id"),
     ({"data": "x" * 70000, "content_type": "application/json"}, 413, "too_large"),
 ])
 def test_bad_requests_get_json_4xx(client, kwargs: dict, status: int, code: str) -> None:

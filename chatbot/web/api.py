@@ -61,13 +61,16 @@ def chat() -> ResponseReturnValue:
     lang = body.get("lang")
     if lang is not None and lang not in LANGS:
         raise ApiError(400, "err_bad_lang")
+    faq_id = body.get("faq_id")
+    if faq_id is not None and not isinstance(faq_id, str):
+        raise ApiError(400, "err_bad_faq_id")
     try:
         index = state.live.get()  # one version for the whole request
     except IndexFailure:
         raise ApiError(503, "err_index_unavailable") from None
     now = state.clock()
-    reply = respond(index, message.strip(), now=now, lang=lang, threshold=state.settings.answer_threshold,
-                    suggest_threshold=state.settings.suggest_threshold)
+    reply = respond(index, message.strip(), now=now, lang=lang, faq_id=faq_id,
+                    threshold=state.settings.answer_threshold, suggest_threshold=state.settings.suggest_threshold)
     answer_id = str(uuid.uuid4())
     faq = reply["faq"]
     state.log.record_turn(Turn(answer_id, now, message, reply["type"], faq["id"] if faq else None,

@@ -647,13 +647,14 @@ a.call:hover { text-decoration: underline; }
     ask(message);
   }
 
-  async function ask(message) {
+  async function ask(message, faqId) {
     const sentLang = lang;
     addMessage("user", el("div", { class: "bubble" }, message), null);
     const typing = addMessage("bot", el("div", { class: "bubble" }, t("thinking")), sentLang, "typing");
     setBusy(true);
     try {
-      const res = await postJson("/api/chat", { message, lang: sentLang });
+      const body = faqId ? { message, lang: sentLang, faq_id: faqId } : { message, lang: sentLang };
+      const res = await postJson("/api/chat", body);
       typing.remove();
       if (res.ok && res.body && res.body.type) renderReply(res.body, sentLang);
       else renderError(errorText(res, sentLang), message, sentLang);
@@ -788,7 +789,7 @@ a.call:hover { text-decoration: underline; }
         hideWarning();
         if (lang !== language) setLang(language);
         ui.input.focus();
-        ask(String(item.question));
+        ask(String(item.question), item.id ? String(item.id) : null);
       });
       list.append(el("li", null, chip));
     }
