@@ -91,6 +91,11 @@ class WordVectors:
         vectors = np.load(directory / "vectors", mmap_mode="r")
         return cls(vectors, _read_key2row((directory / "key2row").read_bytes()))
 
+    def frequent_words(self, limit: int) -> list[str]:
+        """Words of the first `limit` rows; chiVe rows are stored most frequent first."""
+        strings = json.loads((chive_dir() / "strings.json").read_text(encoding="utf-8"))
+        return [w for w in strings if self.key2row.get(spacy_hash(w), limit) < limit]
+
     def lookup(self, word: str) -> np.ndarray | None:
         row = self.key2row.get(spacy_hash(word))
         return None if row is None else np.asarray(self.vectors[row], dtype=np.float32)
@@ -136,7 +141,7 @@ class TokenEncoder(Encoder):
         return self.encode_documents(texts)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        with torch.inference_mode(), single_thread():
+        with torch.inference_mode():
             vectors = embed_ids(self.model[0], [word_ids(self._vocab, text) for text in texts]).numpy()
         return self._finish(vectors)
 
@@ -155,7 +160,10 @@ def embed_ids(module: StaticEmbedding, ids: Sequence[Sequence[int]]) -> torch.Te
 
 @contextmanager
 def single_thread() -> Iterator[None]:
-    """Small tensor work runs faster on one thread, and much faster when other processes share the CPU."""
+    """Training's small tensor steps run faster on one thread, far faster when other processes share the CPU.
+
+    Build time only: toggling the global thread count is not safe while a threaded server is searching.
+    """
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -175,10 +183,11 @@ def load_encoder(path: Path | str) -> Encoder:
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    epochs: int = 20
+    epochs: int = 10
     batch_size: int = 256
-    learning_rate: float = 0.05
+    learning_rate: float = 0.01
     scale: float = 20.0  # inverse temperature of the in-batch softmax (MultipleNegativesRankingLoss)
+    extra_words: int = 35000  # also give the model chiVe's most frequent words, for query words the FAQ lacks
     seed: int = 0
 
 
@@ -190,7 +199,7 @@ def build_default_model(vocabulary: Iterable[str], pairs: Sequence[Sequence[tupl
     holds two pairs of the same document that would count as each other's negatives.
     """
     vectors = vectors or WordVectors.load()
-    words = sorted({w for w in vocabulary if w and w != UNKNOWN})
+    words = sorted({w for w in (*vocabulary, *vectors.frequent_words(config.extra_words)) if w and w != UNKNOWN})
     weights = np.zeros((len(words) + 1, vectors.vectors.shape[1]), dtype=np.float32)
     for i, word in enumerate(words, start=1):
         found = vectors.lookup(word)

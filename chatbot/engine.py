@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ from chatbot.textproc import Analysis, Analyzer
 
 DEFAULT_MODEL_NAME = "builtin-chive-static"
 ENGINE_FILE = "engine.json"
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
+_KANJI = re.compile(r"[\u3400-\u9fff々]")
+# A lead beyond this says nothing more: one rare shared word (明日) alone can give a huge lead after
+# per-query max scaling, and out-of-scope questions must not ride on it.
+MARGIN_CAP = 0.1
 CHANNELS = ("question", "answer", "document", "reading")
 
 
@@ -55,8 +61,8 @@ class Hit:
 class Evidence:
     """What the top hits say about whether the FAQ really answers the query."""
 
-    fused: float  # fused score divided by the sum of channel weights, about [0, 1]
-    margin: float  # same scale, lead over the next hit
+    fused: float  # the ranking score: weighted mean of the channels, about [0, 1]
+    margin: float  # the top hit's lead over the second; for the others, their gap to the top (negative)
     coverage: float  # share of the query's content words found anywhere in the hit
     dense: float  # best cosine of the hit's questions and answer
     content_tokens: int
@@ -66,15 +72,17 @@ class Evidence:
 class ConfidenceModel:
     """Logistic calibration of `Evidence`, fitted on the own evaluation set's dev rows (scripts/eval_kb.py).
 
-    Out-of-scope questions still have a nearest FAQ with a high max-normalised score; what gives them
-    away is low coverage of their words and a low cosine, so those carry most of the weight.
+    It estimates the chance that the top hit is the right FAQ, with the bias moved so that the
+    default threshold 0.5 sits at the dev operating point 0.6 (rejection 0.95, false fallback 0.05).
+    Out-of-scope questions still have a nearest
+    FAQ, but with a small lead over the runner-up, a lower cosine and fewer of their words covered.
     """
 
-    bias: float = -6.0
-    fused: float = 2.0
-    margin: float = 2.0
-    coverage: float = 4.0
-    dense: float = 4.0
+    bias: float = -6.13  # fitted -5.72, shifted by -ln(0.6/0.4): the dev operating point 0.6 becomes 0.5
+    fused: float = 3.48
+    margin: float = 3.58
+    coverage: float = 0.93
+    dense: float = 3.97
 
     def __call__(self, e: Evidence) -> float:
         if e.content_tokens == 0:
@@ -90,12 +98,14 @@ class EngineParams:
 
     k1: float = 1.2
     b: float = 0.75
-    w_question: float = 1.0  # BM25, question + alt questions + tags
-    w_answer: float = 0.5  # BM25, answer
-    w_document: float = 0.5  # BM25, question field and answer as one text
-    w_reading: float = 0.2  # BM25, reading bigrams of the question field
+    w_question: float = 0.0  # BM25, question + alt questions + tags
+    w_answer: float = 0.0  # BM25, answer
+    w_document: float = 1.0  # BM25, question field and answer as one text
+    w_reading: float = 0.3  # BM25, reading bigrams of the question field
+    w_reading_kana: float = 3.0  # the same for a query without kanji, where readings are all there is to match
     w_dense_question: float = 1.0  # cosine, best of question and alt questions
-    w_dense_answer: float = 0.5  # cosine, answer
+    w_dense_answer: float = 1.0  # cosine, answer
+    sentence_pairs: bool = False  # also train question ↔ each answer sentence, not only the whole answer
     dense_candidates: int = 512  # FAISS rows fetched per query; all of them for small indexes
     training: TrainingConfig = TrainingConfig()
 
@@ -116,14 +126,20 @@ class _Fields:
     question: Analysis
     answer: Analysis
     questions: tuple[Analysis, ...]  # question and each alt question, for the dense rows
+    sentences: tuple[Analysis, ...]  # the answer's sentences, extra training pairs for the built-in model
 
 
 def _analyse(doc: Document, analyzer: Analyzer) -> _Fields:
     questions = tuple(analyzer.analyze(q) for q in doc.questions)
     tags = analyzer.analyze(" ".join(doc.tags))
-    field = Analysis(tokens=tuple(t for a in (*questions, tags) for t in a.tokens),
-                     readings=tuple(r for a in (*questions, tags) for r in a.readings))
-    return _Fields(question=field, answer=analyzer.analyze(doc.answer), questions=questions)
+    sentences = tuple(analyzer.analyze(s) for s in _SENTENCE_END.split(doc.answer) if s.strip())
+    return _Fields(question=_joined((*questions, tags)), answer=_joined(sentences), questions=questions,
+                   sentences=sentences)
+
+
+def _joined(parts: Sequence[Analysis]) -> Analysis:
+    return Analysis(tokens=tuple(t for a in parts for t in a.tokens),
+                    readings=tuple(r for a in parts for r in a.readings))
 
 
 class SearchEngine:
@@ -164,7 +180,7 @@ class SearchEngine:
             model_path, model_name = Path(model), Path(model).name
         else:
             model_path, model_name = workdir / "model", DEFAULT_MODEL_NAME
-            _train_default_model(fields, model_path, params.training)
+            _train_default_model(fields, model_path, params.training, params.sentence_pairs)
         encoder = load_encoder(model_path)
         row_doc, row_is_answer, texts = [], [], []
         for i, (doc, field) in enumerate(zip(docs, fields, strict=True)):
@@ -219,28 +235,33 @@ class SearchEngine:
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Best first; every hit carries a confidence, the top one decides answer vs fallback."""
+        return [hit for hit, _ in self.explain(query, k)]
+
+    def explain(self, query: str, k: int = 10) -> list[tuple[Hit, Evidence]]:
+        """`search` with the evidence behind each confidence (for calibration and reports)."""
         analysis = self.analyzer.analyze(query)
-        if not analysis.tokens and not analysis.readings:
+        if k <= 0 or not (analysis.tokens or analysis.readings):
             return []
         lexical = {name: channel.scores(analysis.readings if name == "reading" else analysis.tokens)
                    for name, channel in self.channels.items()}
         dense_q, dense_a = self._dense(query, analysis)
         p = self.params
+        w_reading = p.w_reading if _KANJI.search(query) else p.w_reading_kana
         fused = (p.w_question * _by_max(lexical["question"]) + p.w_answer * _by_max(lexical["answer"])
-                 + p.w_document * _by_max(lexical["document"])
-                 + p.w_reading * _by_max(lexical["reading"]) + p.w_dense_question * dense_q
-                 + p.w_dense_answer * dense_a)
+                 + p.w_document * _by_max(lexical["document"]) + w_reading * _by_max(lexical["reading"])
+                 + p.w_dense_question * dense_q + p.w_dense_answer * dense_a) / _total_weight(p, w_reading)
         top = np.argsort(-fused, kind="stable")[:k]
-        second = float(fused[top[1]]) if len(top) > 1 else 0.0
+        first, second = float(fused[top[0]]), float(fused[top[1]]) if len(top) > 1 else 0.0
         query_words = set(analysis.tokens)
-        hits = []
+        explained = []
         for doc in top:
+            lead = float(fused[doc]) - (second if doc == top[0] else first)
             evidence = Evidence(
-                fused=float(fused[doc]) / _total_weight(p), margin=(float(fused[doc]) - second) / _total_weight(p),
+                fused=float(fused[doc]), margin=min(lead, MARGIN_CAP),
                 coverage=len(query_words & self.doc_words[doc]) / len(query_words) if query_words else 0.0,
                 dense=float(max(dense_q[doc], dense_a[doc])), content_tokens=len(query_words))
-            hits.append(Hit(self.ids[doc], float(fused[doc]), self.confidence(evidence)))
-        return hits
+            explained.append((Hit(self.ids[doc], float(fused[doc]), self.confidence(evidence)), evidence))
+        return explained
 
     def _dense(self, query: str, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per document over its question rows and over its answer row."""
@@ -267,11 +288,12 @@ def _by_max(scores: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else scores
 
 
-def _total_weight(p: EngineParams) -> float:
-    return (p.w_question + p.w_answer + p.w_document + p.w_reading + p.w_dense_question + p.w_dense_answer) or 1.0
+def _total_weight(p: EngineParams, w_reading: float) -> float:
+    return (p.w_question + p.w_answer + p.w_document + w_reading + p.w_dense_question + p.w_dense_answer) or 1.0
 
 
-def _train_default_model(fields: Sequence[_Fields], out_dir: Path, config: TrainingConfig) -> None:
+def _train_default_model(fields: Sequence[_Fields], out_dir: Path, config: TrainingConfig,
+                         sentence_pairs: bool = True) -> None:
     """Pairs the FAQ gives for free: question ↔ answer, and each alt question ↔ question."""
     def text(analysis: Analysis) -> str:
         return " ".join(analysis.tokens)
@@ -282,6 +304,8 @@ def _train_default_model(fields: Sequence[_Fields], out_dir: Path, config: Train
         main = text(f.questions[0])
         doc_pairs = [(main, text(f.answer))] if f.answer.tokens and main else []
         doc_pairs += [(text(alt), main) for alt in f.questions[1:] if alt.tokens and main]
+        if sentence_pairs:
+            doc_pairs += [(main, text(s)) for s in f.sentences if len(s.tokens) > 2 and main]
         pairs.append(doc_pairs)
     build_default_model(vocabulary, pairs, out_dir, config)
 

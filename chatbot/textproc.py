@@ -46,7 +46,7 @@ class Analyzer:
     """Normalisation, synonyms and Sudachi tokenisation behind one lock (the web server is threaded)."""
 
     def __init__(self, synonyms: Mapping[str, Sequence[str]] | None = None, split_mode: str = "A"):
-        self._tokenizer = Dictionary().create()
+        self._tokenizer = Dictionary().tokenizer()
         self._mode = _SPLIT_MODES[split_mode]
         self._lock = threading.Lock()
         self._synonyms, self._synonym_pattern = _compile_synonyms(synonyms or {})

@@ -25,8 +25,8 @@ from chatbot.textproc import Analyzer  # noqa: E402
 
 SWITCHES = {
     "no-dense": {"w_dense_question": 0.0, "w_dense_answer": 0.0},
-    "no-lexical": {"w_question": 0.0, "w_answer": 0.0, "w_reading": 0.0},
-    "no-readings": {"w_reading": 0.0},
+    "no-lexical": {"w_question": 0.0, "w_answer": 0.0, "w_document": 0.0, "w_reading": 0.0, "w_reading_kana": 0.0},
+    "no-readings": {"w_reading": 0.0, "w_reading_kana": 0.0},
     "no-answer": {"w_answer": 0.0, "w_dense_answer": 0.0},
     "no-training": {"training.epochs": 0},
 }
