@@ -1,6 +1,6 @@
 """Soak and fault benchmark: steady load on the real gunicorn service while things go wrong.
 
-    python scripts/bench_faults.py [--minutes 10] [--clients 8] [--pause 0.05]
+    python scripts/bench_faults.py [--minutes 10] [--clients 8] [--pause 0.05] [--rebuild]
 
 Runs closed-loop clients (the load generator of bench_http.py) for the given minutes, samples
 each worker's RSS every 10 s (series and linear slope in MB/min, to see a leak), and at
@@ -54,6 +54,7 @@ from scripts.bench_http import (  # noqa: E402
 
 SAMPLE_SECONDS = 10.0
 SETTLE_SECONDS = 5.0  # a fault's window stays open this long after it is over
+STEP_MB = 5.0  # a jump between two samples bigger than this is an event, not creep
 EDITED_FAQ = Path("faq") / "mynumber" / "mynumber-card-apply.md"
 EDITED_QUESTION = "マイナンバーカードの申請方法を知りたいのですが"
 DB_WRITE_FAILED = "conversation log write failed"
@@ -104,18 +105,32 @@ def log_count(log: Path, text: str) -> int:
 
 
 class RssSampler(threading.Thread):
-    """Every SAMPLE_SECONDS: elapsed seconds and {worker pid: VmRSS MB}."""
+    """Every SAMPLE_SECONDS: elapsed seconds and {worker pid: (VmRSS MB, CPU seconds used so far)}.
+
+    CPU is sampled too because keep-alive connections stick to one worker: a worker whose CPU
+    does not move is idle, and its flat RSS says nothing about leaks.
+    """
 
     def __init__(self, server: Server):
         super().__init__(daemon=True)
-        self.server, self.samples = server, []
+        self.server = server
+        self.samples: list[tuple[float, dict[int, tuple[float, float]]]] = []
         self.halt = threading.Event()
         self.started_at = time.monotonic()
 
     def run(self) -> None:
         while not self.halt.wait(0 if not self.samples else SAMPLE_SECONDS):
-            memory = {pid: rss_mb(pid) for pid in self.server.worker_pids()}
-            self.samples.append((time.monotonic() - self.started_at, {p: m for p, m in memory.items() if m}))
+            memory = {pid: (rss_mb(pid), cpu_seconds(pid)) for pid in self.server.worker_pids()}
+            self.samples.append((time.monotonic() - self.started_at,
+                                 {p: (m, c) for p, (m, c) in memory.items() if m is not None and c is not None}))
+
+
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def slope_per_minute(points: list[tuple[float, float]]) -> float:
@@ -127,6 +142,19 @@ def slope_per_minute(points: list[tuple[float, float]]) -> float:
     mean_y = sum(y for _, y in points) / n
     var = sum((t - mean_t) ** 2 for t, _ in points)
     return 60 * sum((t - mean_t) * (y - mean_y) for t, y in points) / var if var else float("nan")
+
+
+def segments(points: list[tuple[float, float]], step_mb: float = STEP_MB) -> list[list[tuple[float, float]]]:
+    """A worker's series cut at jumps: first pages touched, a new index version loaded, new connections.
+
+    Those are one-off steps, not a leak; a leak shows as a slope inside the segments.
+    """
+    out: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if out[-1] and point[1] - out[-1][-1][1] > step_mb:
+            out.append([])
+        out[-1].append(point)
+    return out
 
 
 # ---------------------------------------------------------------- faults
@@ -185,10 +213,11 @@ def fault_readonly(server: Server, settings: Settings, hold: float, log: Path) -
             os.chmod(path, 0o644)
         os.chmod(db.parent, 0o755)
     time.sleep(2)
-    rows = get_json(server.url + "/api/chat", {"message": EDITED_QUESTION})  # one turn after restore
+    reply = get_json(server.url + "/api/chat", {"message": EDITED_QUESTION})  # one turn after restore
+    still_failing = log_count(log, DB_WRITE_FAILED) - after_chattr
     return (f"{hold / 2:.0f} s chmod only: {after_chmod - failed_before} log writes failed (root ignores modes); "
             f"{hold / 2:.0f} s chattr +i: {after_chattr - after_chmod} log writes failed; "
-            f"after restore: reply {rows['type']}, new write failures {log_count(log, DB_WRITE_FAILED) - after_chattr}")
+            f"after restore: reply {reply['type']}, new write failures {still_failing}")
 
 
 def fault_corrupt(server: Server, settings: Settings) -> str:
@@ -213,10 +242,10 @@ def fault_corrupt(server: Server, settings: Settings) -> str:
 
 # ---------------------------------------------------------------- main
 
-def prepare(work: Path) -> Settings:
+def prepare(work: Path, rebuild: bool = False) -> Settings:
     """A writable copy of the bundled knowledge and of the cached index (no rebuild when unchanged)."""
     cached = bench_settings(work)
-    ensure_index(cached)
+    ensure_index(cached, rebuild)
     shutil.copytree(cached.knowledge_dir, work / "knowledge")
     shutil.copytree(cached.index_dir, work / "index", symlinks=True, ignore=shutil.ignore_patterns(".build.lock"))
     settings = bench_settings(work, knowledge_dir=work / "knowledge", index_dir=work / "index")
@@ -226,24 +255,36 @@ def prepare(work: Path) -> Settings:
 
 
 def report_memory(sampler: RssSampler) -> None:
-    print("\nRSS per worker (MB), every 10 s:")
-    for t, memory in sampler.samples:
-        print(f"  +{t:5.0f} s  " + "  ".join(f"{pid}:{mb:.1f}" for pid, mb in sorted(memory.items())))
-    mean = [(t, sum(m.values()) / len(m)) for t, m in sampler.samples if m]
+    print("\nper worker every 10 s: pid:RSS MB/CPU % of a core in the last interval")
+    previous: dict[int, tuple[float, float]] = {}
     by_pid: dict[int, list[tuple[float, float]]] = {}
     for t, memory in sampler.samples:
-        for pid, mb in memory.items():
+        cells = []
+        for pid, (mb, cpu) in sorted(memory.items()):
+            busy = 100 * (cpu - previous[pid][1]) / (t - previous[pid][0]) if pid in previous else float("nan")
+            cells.append(f"{pid}:{mb:.1f}/{busy:.0f}%")
+            previous[pid] = (t, cpu)
             by_pid.setdefault(pid, []).append((t, mb))
-    print(f"trend of the mean worker RSS: {slope_per_minute(mean):+.3f} MB/min over {len(mean)} samples")
+        print(f"  +{t:5.0f} s  " + "  ".join(cells))
+    mean = [(t, sum(mb for mb, _ in m.values()) / len(m)) for t, m in sampler.samples if m]
+    print(f"slope of the mean worker RSS: {slope_per_minute(mean):+.3f} MB/min over {len(mean)} samples "
+          "(workers replaced by kills and max_requests restart low, so this mixes lives)")
+    weighted, weights = 0.0, 0
     for pid, points in sorted(by_pid.items()):
-        if len(points) >= 6:
-            print(f"  worker {pid}: {slope_per_minute(points):+.3f} MB/min over its {len(points)} samples "
-                  f"({points[0][1]:.1f} → {points[-1][1]:.1f} MB)")
+        parts = [seg for seg in segments(points) if len(seg) >= 6]
+        slopes = [slope_per_minute(seg) for seg in parts]
+        weighted += sum(sl * len(seg) for sl, seg in zip(slopes, parts, strict=True))
+        weights += sum(len(seg) for seg in parts)
+        print(f"  worker {pid}: {points[0][1]:.1f} → {points[-1][1]:.1f} MB over {len(points)} samples; "
+              f"slopes between steps: {', '.join(f'{sl:+.3f}' for sl in slopes) or 'n/a'} MB/min")
+    if weights:
+        print(f"growth trend (sample-weighted slope between steps): {weighted / weights:+.3f} MB/min per worker")
 
 
 def report_failures(result: LoadResult, windows: list[Window], log: Path) -> None:
+    slowest = max(result.latencies_ms, default=0.0)
     print(f"\nrequests: {len(result.latencies_ms)} ok, {len(result.failures)} failed in {result.elapsed:.0f} s "
-          f"({result.rps:.0f} req/s, p99 {result.percentile(99):.1f} ms, max {max(result.latencies_ms):.0f} ms)")
+          f"({result.rps:.0f} req/s, p99 {result.percentile(99):.1f} ms, max {slowest:.0f} ms)")
     print(f"worker restarts by max_requests: {log_count(log, 'Autorestarting worker')}; "
           f"workers booted: {log_count(log, 'Booting worker')}")
     for w in windows:
@@ -261,6 +302,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--pause", type=float, default=0.05, help="think time per client between requests (s)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached index (after engine changes)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, gunicorn log)")
     args = parser.parse_args()
     total = args.minutes * 60
@@ -268,7 +310,7 @@ def main() -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-faults-", dir=BENCH_DIR))
     log = work / "gunicorn.log"
-    settings = prepare(work)
+    settings = prepare(work, args.rebuild)
     print(f"{args.clients} clients, {args.pause * 1000:.0f} ms think time, {args.minutes:g} min; workers "
           f"{args.workers}; serving {index.current_version(settings.index_dir)}; work dir {work}")
     faults: list[tuple[str, float, Callable[[Server], str]]] = [
@@ -289,7 +331,10 @@ def main() -> None:
                 time.sleep(max(0.0, began + at * total - time.monotonic()))
                 start = time.time()
                 print(f"+{time.monotonic() - began:5.0f} s  {name} ...", flush=True)
-                notes = inject(server)
+                try:
+                    notes = inject(server)
+                except Exception as exc:  # noqa: BLE001 - a failed check is a finding, not a reason to stop
+                    notes = f"FAULT STEP RAISED {type(exc).__name__}: {exc}"
                 time.sleep(SETTLE_SECONDS)
                 windows.append(Window(name, start, time.time(), notes))
                 print(f"         {notes}", flush=True)

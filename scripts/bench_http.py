@@ -1,6 +1,7 @@
 """HTTP load benchmark: the real service under gunicorn vs a bare Flask app under the same settings.
 
     python scripts/bench_http.py [--json] [--clients 32] [--seconds 20] [--workers N] [--threads N]
+                                 [--env NAME=VALUE ...] [--rebuild] [--keep]
 
 Builds (or reuses) an index of the bundled knowledge base in a temp dir, starts gunicorn with
 gunicorn.conf.py on a loopback port, and drives POST /api/chat with closed-loop keep-alive clients
@@ -202,10 +203,13 @@ def _load_child(url: str, requests: Sequence[bytes], clients: int, seconds: floa
 
 
 class LoadProcess:
-    """Closed-loop clients in their own process, so the generator never shares a GIL with the bench."""
+    """Closed-loop clients in their own process, so the generator never shares a GIL with the bench.
+
+    Forked, not spawned: a spawned child would re-import the caller (torch and all) just to send bytes.
+    """
 
     def __init__(self, url: str, requests: Sequence[bytes], clients: int, seconds: float, pause: float = 0.0):
-        ctx = multiprocessing.get_context("spawn")
+        ctx = multiprocessing.get_context("fork")
         self._stop = ctx.Event()
         self._results: multiprocessing.Queue = ctx.Queue()
         self._proc = ctx.Process(target=_load_child, daemon=True,
@@ -261,9 +265,12 @@ def bench_settings(work: Path, knowledge_dir: Path | None = None, index_dir: Pat
                              rate_limit=UNLIMITED)
 
 
-def ensure_index(settings: Settings) -> str:
-    """Build the index once; later runs reuse it (reindex is a no-op when the knowledge is unchanged)."""
-    return reindex.run(settings).version
+def ensure_index(settings: Settings, rebuild: bool = False) -> str:
+    """Build the index once; later runs reuse it (reindex is a no-op when the knowledge is unchanged).
+
+    The reuse check looks at the knowledge, not the engine code: pass rebuild after changing the engine.
+    """
+    return reindex.run(settings, force=rebuild).version
 
 
 @dataclass
@@ -308,17 +315,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, help="gthread threads per worker (CHATBOT_THREADS); default: config")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for both servers, e.g. OMP_NUM_THREADS=1 (repeatable)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached index (after engine changes)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, gunicorn log)")
     args = parser.parse_args()
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-http-", dir=BENCH_DIR))
     settings = bench_settings(work)
-    version = ensure_index(settings)
-    env = {"CHATBOT_THREADS": str(args.threads)} if args.threads else {}
+    version = ensure_index(settings, args.rebuild)
+    env = dict(item.split("=", 1) for item in args.env)
+    if args.threads:
+        env["CHATBOT_THREADS"] = str(args.threads)
     questions = question_mix()
     print(f"index {version}; {args.clients} clients for {args.seconds:.0f} s; workers {args.workers}, threads "
-          f"{args.threads or 'config default'}; mix {MIX} of {len(questions)} questions")
+          f"{args.threads or 'config default'}, env {env}; mix {MIX} of {len(questions)} questions")
     try:
         with serve(settings, args.workers, work / "chatbot.log", env=env) as server:
             ours = measure(server, chat_requests(server.url, questions), args.clients, args.seconds)
