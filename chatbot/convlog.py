@@ -6,10 +6,14 @@ stop a citizen getting an answer, so every write failure is logged and swallowed
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import os
+import queue
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,11 @@ from typing import Any
 from chatbot.redact import redact
 
 log = logging.getLogger(__name__)
+
+QUEUE_LIMIT = 10_000  # turns held in memory while the database is slow or unavailable
+BATCH_LIMIT = 500
+INSERT_TURN = ("INSERT INTO turns (answer_id, ts, question, outcome, faq_id, confidence, index_version, lang) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -62,11 +71,20 @@ def sqlite_path(db_url: str) -> Path:
 
 
 class ConversationLog:
+    """Turns are queued and written by one background thread per process, in batches.
+
+    A chat request never waits for SQLite: with several workers a write lock held by
+    another process would otherwise stall it in SQLite's sleeping busy handler.
+    """
+
     def __init__(self, db_url: str):
         self.path = sqlite_path(db_url)
         self._local = threading.local()
         self._ready = False
         self._ready_lock = threading.Lock()
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=QUEUE_LIMIT)
+        self._writer_pid: int | None = None
+        atexit.register(self.flush)
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -74,6 +92,9 @@ class ConversationLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 2000")
+            # WAL + NORMAL: a crash of the app loses nothing; a power cut may lose the last few turns,
+            # which is the right trade for a log (a full fsync per chat turn serialised all workers).
+            conn.execute("PRAGMA synchronous = NORMAL")
             self._local.conn = conn
         if not self._ready:
             with self._ready_lock:
@@ -83,14 +104,56 @@ class ConversationLog:
         return conn
 
     def record_turn(self, turn: Turn) -> bool:
-        """Store one turn (redacted); False when the database could not take it."""
+        """Queue one turn (redacted now, before it is held anywhere); False when the queue is full."""
         row = (turn.answer_id, turn.ts.isoformat(timespec="seconds"), redact(turn.question), turn.outcome,
                turn.faq_id, turn.confidence, turn.index_version, turn.lang)
-        return self._write("INSERT INTO turns (answer_id, ts, question, outcome, faq_id, confidence, "
-                           "index_version, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row) is not None
+        self._ensure_writer()
+        try:
+            self._queue.put_nowait(row)
+        except queue.Full:
+            log.warning("conversation log queue full; a turn was not logged")
+            return False
+        return True
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until every queued turn has been written (or given up on)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline and self._writer_pid == os.getpid():
+            time.sleep(0.002)
+
+    def _ensure_writer(self) -> None:
+        # Threads do not survive gunicorn's fork: each worker starts its own writer on first use.
+        if self._writer_pid == os.getpid():
+            return
+        with self._ready_lock:
+            if self._writer_pid != os.getpid():
+                self._writer_pid = os.getpid()
+                threading.Thread(target=self._write_batches, name="conversation-log", daemon=True).start()
+
+    def _write_batches(self) -> None:
+        while True:
+            rows = [self._queue.get()]
+            while len(rows) < BATCH_LIMIT:
+                try:
+                    rows.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                conn = self._connect()
+                with conn:
+                    conn.execute("BEGIN")
+                    conn.executemany(INSERT_TURN, rows)
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("conversation log write failed (%s: %s); %d turn(s) not logged, answering continues",
+                            type(exc).__name__, exc, len(rows))
+                self._local.conn = None
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
 
     def record_feedback(self, answer_id: str, helpful: bool, comment: str | None, ts: dt.datetime) -> bool | None:
         """True when stored, False for an unknown answer, None when the database failed."""
+        self.flush()  # the rated turn may still be queued
         changed = self._write("UPDATE turns SET helpful = ?, comment = ?, feedback_ts = ? WHERE answer_id = ?",
                               (int(helpful), redact(comment) if comment else None,
                                ts.isoformat(timespec="seconds"), answer_id))
@@ -106,6 +169,7 @@ class ConversationLog:
 
     def turns(self, since: dt.datetime | None = None) -> list[Turn]:
         """Turns from ``since`` on, oldest first (for reports)."""
+        self.flush()
         sql = "SELECT answer_id, ts, question, outcome, faq_id, confidence, index_version, lang, helpful, comment " \
               "FROM turns WHERE ts >= ? ORDER BY ts"
         cutoff = since.isoformat(timespec="seconds") if since else ""

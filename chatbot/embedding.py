@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import random
 import struct
 from collections.abc import Iterable, Iterator, Sequence
@@ -184,6 +185,7 @@ def load_encoder(path: Path | str) -> Encoder:
 @dataclass(frozen=True)
 class TrainingConfig:
     epochs: int = 10
+    min_steps: int = 70  # a small FAQ trains for more epochs: at least the steps 10 epochs of 1,786 FAQs take
     batch_size: int = 256
     learning_rate: float = 0.01
     scale: float = 20.0  # inverse temperature of the in-batch softmax (MultipleNegativesRankingLoss)
@@ -229,8 +231,10 @@ def _train(model: SentenceTransformer, pairs: Sequence[Sequence[tuple[str, str]]
         return torch.nn.functional.normalize(embed_ids(module, [ids[text] for text in batch]), dim=1)
 
     module.train()
+    steps_per_epoch = math.ceil((len(pairs) - 1) / config.batch_size)
+    epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
     with single_thread():
-        for _ in range(config.epochs):
+        for _ in range(epochs):
             drawn = [rng.choice(choices) for choices in pairs]
             rng.shuffle(drawn)
             for start in range(0, len(drawn) - 1, config.batch_size):

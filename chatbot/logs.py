@@ -1,7 +1,8 @@
 """Application logging: JSON lines to stderr (and to CHATBOT_LOG_DIR), personal data redacted.
 
-Redaction happens in the formatter, after the message is fully rendered, so nothing
-that reaches a handler (arguments, exception text, tracebacks) can carry it out raw.
+Redaction happens in the formatter, on every text field after the message is rendered,
+so nothing that reaches a handler (arguments, exception text, tracebacks, client-chosen
+paths and request ids) can carry it out raw; our own timestamps are left alone.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ class RedactingJsonFormatter(logging.Formatter):
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
-        entry.update({k: getattr(record, k) for k in _EXTRA_FIELDS if hasattr(record, k)})
+        for key in _EXTRA_FIELDS:
+            if hasattr(record, key):
+                value = getattr(record, key)
+                entry[key] = redact(value) if isinstance(value, str) else value  # paths and ids come from clients
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, ensure_ascii=False))
+            entry["exc"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(settings: Settings) -> None:

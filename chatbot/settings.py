@@ -30,8 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ANSWER_THRESHOLD", "0.5", "Confidence at or above which an FAQ is answered, else fallback"),
     Setting("SUGGEST_THRESHOLD", "0.2", "Confidence at or above which an FAQ is offered as a suggestion"),
     Setting("MAX_MESSAGE_CHARS", "500", "Longest accepted chat message, in characters"),
-    Setting("RATE_LIMIT", "30 per minute;300 per hour", "Per-client limit on chat and feedback requests"),
-    Setting("RATE_LIMIT_STORAGE", "memory://", "flask-limiter storage URI (memory:// or redis://...)"),
+    Setting("RATE_LIMIT", "30 per minute;300 per hour",
+            "Per-client limit on chat and feedback requests, counted per worker process; empty = none"),
     Setting("CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser"),
     Setting("KEEP_VERSIONS", "5", "Index versions kept on disk after a publish (for rollback)"),
     Setting("RELOAD_SECONDS", "2", "How often a worker checks for a newly published index"),
@@ -52,7 +52,6 @@ class Settings:
     suggest_threshold: float
     max_message_chars: int
     rate_limit: str
-    rate_limit_storage: str
     cors_origins: tuple[str, ...]
     keep_versions: int
     reload_seconds: float

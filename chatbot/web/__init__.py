@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from chatbot.convlog import ConversationLog
 from chatbot.hours import TOKYO
@@ -35,10 +33,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         state.live.get()  # load now so a preloading master shares it with its workers
     except IndexFailure as exc:
         app.logger.error("no index to serve yet: %s", exc)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage,
-                      default_limits=[], headers_enabled=True)
+    api.init_limits(app, settings.rate_limit)
     app.register_blueprint(api.bp, url_prefix="/api")
-    api.init_limits(app, limiter, settings.rate_limit)
     app.register_blueprint(pages.bp)
     security.init_app(app, settings)
     errors.init_app(app)

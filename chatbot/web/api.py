@@ -8,22 +8,32 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
 
 from chatbot.answer import respond
 from chatbot.convlog import Turn
 from chatbot.index import IndexFailure
 from chatbot.web.errors import ApiError
+from chatbot.web.ratelimit import RateLimiter, parse_rules
 
 bp = Blueprint("api", __name__)
 MAX_COMMENT_CHARS = 1000
 LANGS = ("ja", "en")
+LIMITED = frozenset({"api.chat", "api.feedback"})
 
 
-def init_limits(app: Flask, limiter: Limiter, limit: str) -> None:
-    """Citizens' endpoints are rate limited per client; health and metrics are not."""
-    for endpoint in ("api.chat", "api.feedback"):
-        app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+def init_limits(app: Flask, spec: str) -> None:
+    """Citizens' endpoints are rate limited per client address; health and metrics are not."""
+    limiter = RateLimiter(parse_rules(spec))
+    if not limiter.rules:
+        return
+
+    @app.before_request
+    def limit() -> None:
+        if request.endpoint not in LIMITED:
+            return
+        retry = limiter.hit(request.remote_addr or "-")
+        if retry is not None:
+            raise ApiError(429, "err_rate_limited", headers={"Retry-After": str(retry)})
 
 
 def _state() -> Any:

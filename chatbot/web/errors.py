@@ -16,9 +16,9 @@ _BY_STATUS = {400: "err_bad_request", 404: "err_not_found", 405: "err_method_not
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, **values: object):
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None, **values: object):
         super().__init__(code)
-        self.status, self.code, self.values = status, code, values
+        self.status, self.code, self.values, self.headers = status, code, values, headers or {}
 
 
 def error_response(status: int, code: str, **values: object) -> Response:
@@ -32,7 +32,9 @@ def error_response(status: int, code: str, **values: object) -> Response:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, **exc.values)
+        response = error_response(exc.status, exc.code, **exc.values)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

@@ -1,7 +1,8 @@
 """Fixtures for the browser tests: one real chatbot server and one Chromium per session.
 
-The server is started exactly as an operator would: ``chatbot build-index`` into a temporary
-index directory, then ``chatbot serve`` on a free port, with a temporary SQLite log. Set
+The server is started as in production: the publish pipeline builds an index into a temporary
+directory, then gunicorn serves it with gunicorn.conf.py on a free port, with a temporary SQLite
+log (the session-end personal-data scan covers it). Set
 ``CHATBOT_TEST_SERVER=http://127.0.0.1:8000`` to run the tests against a server that is
 already running instead (handy while working on the widget).
 
@@ -12,12 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,7 +32,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SERVER_START_TIMEOUT = 180  # seconds; the first start loads the embedding model
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -50,73 +44,23 @@ def widget_texts() -> dict[str, dict[str, str]]:
                    if key.startswith("widget_")} for lang in ("ja", "en")}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(base_url + "/api/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(path: Path, chars: int = 4000) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[-chars:]
-    except OSError:
-        return ""
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The production stack: an index built by the publish pipeline, served by gunicorn."""
     external = os.environ.get("CHATBOT_TEST_SERVER")
     if external:
         yield external.rstrip("/")
         return
+    from chatbot import reindex
+    from chatbot.devserver import gunicorn
+    from tests.conftest import make_settings
 
     tmp = tmp_path_factory.mktemp("chatbot-server")
-    env = {
-        **os.environ,
-        "CHATBOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
-        "CHATBOT_INDEX_DIR": str(tmp / "index"),
-        "CHATBOT_DB_URL": f"sqlite:///{tmp / 'chatbot.sqlite3'}",
-        # The tests ask a few dozen questions from one address within a minute.
-        "CHATBOT_RATE_LIMIT": "1000 per minute",
-        "CHATBOT_RATE_LIMIT_STORAGE": "memory://",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [sys.executable, "-m", "chatbot"]
-    build = subprocess.run([*command, "build-index"], cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=SERVER_START_TIMEOUT, check=False)
-    if build.returncode != 0:
-        pytest.fail(f"`chatbot build-index` failed ({build.returncode}):\n{build.stdout}\n{build.stderr}")
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(base_url):
-            if process.poll() is not None:
-                pytest.fail(f"`chatbot serve` exited with {process.returncode}:\n{_tail(log_path)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"`chatbot serve` did not answer /api/health in time:\n{_tail(log_path)}")
-            time.sleep(0.2)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    # The tests ask a few dozen questions from one address within a minute.
+    settings = make_settings(tmp, rate_limit="1000 per minute")
+    reindex.run(settings)
+    with gunicorn(settings, workers=1, log=tmp / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 pytestmark = pytest.mark.browser
 
 IN_SCOPE = "マイナンバーカードの申請方法は？"
-OUT_OF_SCOPE = "明日の天気は？"
+OUT_OF_SCOPE = "今日の株価を教えて"
 CITY = "四街道市"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
@@ -145,11 +145,13 @@ def test_suggestion_chip_asks_its_question(open_page, texts):
     widget.open()
     reply, body = widget.ask(IN_SCOPE)
     assert body["suggestions"], f"expected related questions for {IN_SCOPE!r}:\n{dump(body)}"
-    first = body["suggestions"][0]["question"]
+    first, first_id = body["suggestions"][0]["question"], body["suggestions"][0]["id"]
     chip = reply.get_by_role("button", name=first, exact=True)
     with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
         chip.click()
-    assert response.value.request.post_data_json == {"message": first, "lang": "ja"}
+    assert response.value.request.post_data_json == {"message": first, "lang": "ja", "faq_id": first_id}
+    chosen = response.value.json()
+    assert chosen["type"] == "answer" and chosen["faq"]["id"] == first_id
     expect(widget.host.locator(".msg.user").last).to_contain_text(first)
     expect(widget.replies).to_have_count(2)
     expect(widget.input).to_be_focused()
