@@ -252,14 +252,16 @@ class SearchEngine:
         analysis = self.analyzer.analyze(query)
         if k <= 0 or not (analysis.tokens or analysis.readings):
             return []
-        lexical = {name: channel.scores(analysis.readings if name == "reading" else analysis.tokens)
-                   for name, channel in self.channels.items()}
-        dense_q, dense_a = self._dense(query, analysis)
         p = self.params
         w_reading = p.w_reading if _KANJI.search(query) else p.w_reading_kana
-        fused = (p.w_question * _by_max(lexical["question"]) + p.w_answer * _by_max(lexical["answer"])
-                 + p.w_document * _by_max(lexical["document"]) + w_reading * _by_max(lexical["reading"])
-                 + p.w_dense_question * dense_q + p.w_dense_answer * dense_a) / _total_weight(p, w_reading)
+        weights = {"question": p.w_question, "answer": p.w_answer, "document": p.w_document, "reading": w_reading}
+        dense_q, dense_a = self._dense(query, analysis)
+        fused = p.w_dense_question * dense_q + p.w_dense_answer * dense_a
+        for name, weight in weights.items():
+            if weight:  # channels kept for ablations cost nothing when switched off
+                words = analysis.readings if name == "reading" else analysis.tokens
+                fused = fused + weight * _by_max(self.channels[name].scores(words))
+        fused = fused / ((sum(weights.values()) + p.w_dense_question + p.w_dense_answer) or 1.0)
         top = np.argsort(-fused, kind="stable")[:k]
         first, second = float(fused[top[0]]), float(fused[top[1]]) if len(top) > 1 else 0.0
         query_words = set(analysis.tokens)
@@ -296,10 +298,6 @@ def _by_max(scores: np.ndarray) -> np.ndarray:
     """Per-query scaling of BM25 to [0, 1], so weights mean the same for every query."""
     top = float(scores.max()) if len(scores) else 0.0
     return scores / top if top > 0 else scores
-
-
-def _total_weight(p: EngineParams, w_reading: float) -> float:
-    return (p.w_question + p.w_answer + p.w_document + w_reading + p.w_dense_question + p.w_dense_answer) or 1.0
 
 
 def _train_default_model(fields: Sequence[_Fields], out_dir: Path, config: TrainingConfig,
