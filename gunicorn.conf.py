@@ -32,7 +32,8 @@ errorlog = "-"
 bind = os.environ.get("CHATBOT_BIND", "127.0.0.1:8000")
 
 # Aggregate /metrics across workers (prometheus_client multiprocess mode).
-_metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="chatbot-metrics-"))
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="chatbot-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn hook signature

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import requests
 
+from chatbot.devserver import free_port, settings_env
 from tests.conftest import REPO, make_settings
-from tests.serving import free_port, settings_env
 
 
 def test_serve_script_builds_index_and_answers_health(tmp_path: Path) -> None:
