@@ -24,10 +24,12 @@ import numpy as np
 
 from chatbot.embedding import Encoder, TrainingConfig, build_default_model, load_encoder
 from chatbot.lexical import BM25Channel
+from chatbot.respell import ReadingLexicon
 from chatbot.textproc import Analysis, Analyzer
 
 DEFAULT_MODEL_NAME = "builtin-chive-static"
 ENGINE_FILE = "engine.json"
+LEXICON_FILE = "lexicon.json"
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
 _KANJI = re.compile(r"[\u3400-\u9fff々]")
 # A lead beyond this says nothing more: one rare shared word (明日) alone can give a huge lead after
@@ -67,6 +69,7 @@ class Evidence:
     margin: float  # the top hit's lead over the second; for the others, their gap to the top (negative)
     coverage: float  # share of the query's content words found anywhere in the hit
     dense: float  # best cosine of the hit's questions and answer
+    unknown: float  # share of the query's content words that no FAQ uses, even after respelling
     content_tokens: int
 
 
@@ -75,22 +78,23 @@ class ConfidenceModel:
     """Logistic calibration of `Evidence`, fitted on the own evaluation set's dev rows (scripts/eval_kb.py --fit).
 
     It estimates the chance that the top hit is the right FAQ; the default threshold 0.5 is the
-    fitted model's own operating point (dev: out-of-scope rejection 1.00, false fallback 0.028).
+    fitted model's own operating point (dev: out-of-scope rejection 0.88, false fallback 0.038).
     Out-of-scope questions still have a nearest FAQ, but with a small lead over the runner-up,
-    a lower cosine and fewer of their words covered.
+    a lower cosine, fewer of their words covered and more words that no FAQ uses at all.
     """
 
-    bias: float = -5.42
-    fused: float = 3.89
-    margin: float = 2.95
-    coverage: float = 1.03
-    dense: float = 3.90
+    bias: float = -5.2
+    fused: float = 3.3
+    margin: float = 2.05
+    coverage: float = 1.11
+    dense: float = 4.27
+    unknown: float = -2.66
 
     def __call__(self, e: Evidence) -> float:
         if e.content_tokens == 0:
             return 0.0
         z = (self.bias + self.fused * e.fused + self.margin * e.margin + self.coverage * e.coverage
-             + self.dense * e.dense)
+             + self.dense * e.dense + self.unknown * e.unknown)
         return float(1.0 / (1.0 + np.exp(-z)))
 
 
@@ -107,6 +111,7 @@ class EngineParams:
     w_reading_kana: float = 3.0  # the same for a query without kanji, where readings are all there is to match
     w_dense_question: float = 1.0  # cosine, best of question and alt questions
     w_dense_answer: float = 1.0  # cosine, answer
+    respell: bool = True  # query words no FAQ uses → FAQ words with the same reading (chatbot.respell)
     sentence_pairs: bool = False  # also train question ↔ each answer sentence, not only the whole answer
     dense_candidates: int = 512  # FAISS rows fetched per query; all of them for small indexes
     training: TrainingConfig = TrainingConfig()
@@ -129,6 +134,11 @@ class _Fields:
     answer: Analysis
     questions: tuple[Analysis, ...]  # question and each alt question, for the dense rows
     sentences: tuple[Analysis, ...]  # the answer's sentences, extra training pairs for the built-in model
+    tags: Analysis
+
+    @property
+    def texts(self) -> tuple[Analysis, ...]:
+        return (*self.questions, *self.sentences, self.tags)
 
 
 def _analyse(doc: Document, analyzer: Analyzer) -> _Fields:
@@ -136,7 +146,7 @@ def _analyse(doc: Document, analyzer: Analyzer) -> _Fields:
     tags = analyzer.analyze(" ".join(doc.tags))
     sentences = tuple(analyzer.analyze(s) for s in _SENTENCE_END.split(doc.answer) if s.strip())
     return _Fields(question=_joined((*questions, tags)), answer=_joined(sentences), questions=questions,
-                   sentences=sentences)
+                   sentences=sentences, tags=tags)
 
 
 def _joined(parts: Sequence[Analysis]) -> Analysis:
@@ -147,8 +157,10 @@ def _joined(parts: Sequence[Analysis]) -> Analysis:
 class SearchEngine:
     def __init__(self, analyzer: Analyzer, ids: list[str], channels: dict[str, BM25Channel], index: faiss.Index,
                  row_doc: np.ndarray, row_is_answer: np.ndarray, doc_words: list[frozenset[str]],
-                 encoder: Encoder, params: EngineParams, model_name: str, model_hash: str, model_path: Path):
+                 lexicon: ReadingLexicon, encoder: Encoder, params: EngineParams, model_name: str, model_hash: str,
+                 model_path: Path):
         self.analyzer = analyzer
+        self.lexicon = lexicon
         self.ids = ids
         self.channels = channels
         self.index = index
@@ -198,8 +210,9 @@ class SearchEngine:
             index.train(vectors)
         index.add(vectors)
         doc_words = [frozenset(f.question.tokens) | frozenset(f.answer.tokens) for f in fields]
+        lexicon = ReadingLexicon.build(text.morphemes for f in fields for text in f.texts)
         return cls(analyzer, [d.id for d in docs], channels, index, np.array(row_doc, dtype=np.int64),
-                   np.array(row_is_answer, dtype=bool), doc_words, encoder, params, model_name,
+                   np.array(row_is_answer, dtype=bool), doc_words, lexicon, encoder, params, model_name,
                    hash_directory(model_path), model_path)
 
     def save(self, directory: Path) -> None:
@@ -221,6 +234,7 @@ class SearchEngine:
         manifest = {"ids": self.ids, "doc_words": [sorted(w) for w in self.doc_words], "model": model_ref,
                     "model_name": self.model_name, "model_hash": self.model_hash, "params": self.params.to_json()}
         (directory / ENGINE_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        (directory / LEXICON_FILE).write_text(json.dumps(self.lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, analyzer: Analyzer) -> SearchEngine:
@@ -230,7 +244,9 @@ class SearchEngine:
         channels = {name: BM25Channel.load(directory / f"bm25_{name}") for name in CHANNELS}
         return cls(analyzer, manifest["ids"], channels, faiss.read_index(str(directory / "faiss.index")),
                    np.load(directory / "row_doc.npy"), np.load(directory / "row_is_answer.npy"),
-                   [frozenset(w) for w in manifest["doc_words"]], load_encoder(model_path),
+                   [frozenset(w) for w in manifest["doc_words"]],
+                   ReadingLexicon.from_json(json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))),
+                   load_encoder(model_path),
                    EngineParams.from_json(manifest["params"]), manifest["model_name"], manifest["model_hash"],
                    model_path)
 
@@ -253,35 +269,37 @@ class SearchEngine:
         if k <= 0 or not (analysis.tokens or analysis.readings):
             return []
         p = self.params
+        tokens = self.lexicon.respell(analysis.morphemes) if p.respell else analysis.tokens
         w_reading = p.w_reading if _KANJI.search(query) else p.w_reading_kana
         weights = {"question": p.w_question, "answer": p.w_answer, "document": p.w_document, "reading": w_reading}
-        dense_q, dense_a = self._dense(query, analysis)
+        dense_q, dense_a = self._dense(query, tokens)
         fused = p.w_dense_question * dense_q + p.w_dense_answer * dense_a
         for name, weight in weights.items():
             if weight:  # channels kept for ablations cost nothing when switched off
-                words = analysis.readings if name == "reading" else analysis.tokens
+                words = analysis.readings if name == "reading" else tokens
                 fused = fused + weight * _by_max(self.channels[name].scores(words))
         fused = fused / ((sum(weights.values()) + p.w_dense_question + p.w_dense_answer) or 1.0)
         top = np.argsort(-fused, kind="stable")[:k]
         first, second = float(fused[top[0]]), float(fused[top[1]]) if len(top) > 1 else 0.0
-        query_words = set(analysis.tokens)
+        query_words = set(tokens)
+        unknown = len(query_words - self.lexicon.vocabulary) / len(query_words) if query_words else 0.0
         explained = []
         for doc in top:
             lead = float(fused[doc]) - (second if doc == top[0] else first)
             evidence = Evidence(
                 fused=float(fused[doc]), margin=min(lead, MARGIN_CAP),
                 coverage=len(query_words & self.doc_words[doc]) / len(query_words) if query_words else 0.0,
-                dense=float(max(dense_q[doc], dense_a[doc])), content_tokens=len(query_words))
+                dense=float(max(dense_q[doc], dense_a[doc])), unknown=unknown, content_tokens=len(query_words))
             explained.append((Hit(self.ids[doc], float(fused[doc]), self.confidence(evidence)), evidence))
         return explained
 
-    def _dense(self, query: str, analysis: Analysis) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, query: str, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per document over its question rows and over its answer row."""
         size = len(self.ids)
         dense_q, dense_a = np.zeros(size, dtype=np.float32), np.zeros(size, dtype=np.float32)
         if not (self.params.w_dense_question or self.params.w_dense_answer):
             return dense_q, dense_a
-        text = " ".join(analysis.tokens) if self.encoder.pretokenized else self.analyzer.normalize(query)
+        text = " ".join(tokens) if self.encoder.pretokenized else self.analyzer.normalize(query)
         vector = self.encoder.encode_queries([text])
         rows = min(self.index.ntotal, self.params.dense_candidates)
         sims, found = self.index.search(vector, rows)

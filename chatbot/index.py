@@ -32,7 +32,7 @@ from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge
 from chatbot.settings import Settings
 from chatbot.textproc import Analyzer
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "manifest.json"
 
 
@@ -128,7 +128,8 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
     current = current_version(index_dir)
     if current and not force:
         manifest = read_manifest(versions_dir(index_dir) / current)
-        if manifest.get("knowledge_hash") == kb.content_hash and manifest.get("model_spec") == _model_spec(settings):
+        if (manifest.get("format") == FORMAT and manifest.get("knowledge_hash") == kb.content_hash
+                and manifest.get("model_spec") == _model_spec(settings)):
             return BuildResult(current, versions_dir(index_dir) / current, False, problems)
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)

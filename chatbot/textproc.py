@@ -11,14 +11,26 @@ import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sudachipy import Dictionary, SplitMode
 
 # Parts of speech that carry grammar, not topic: dropping them keeps BM25 and the dense model on content.
 STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞"})
+BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
 _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _WORD_CHARS = r"ァ-ヺーa-z0-9"  # scripts whose words must not be cut in the middle by a synonym
+
+
+class Morpheme(NamedTuple):
+    form: str  # Sudachi's normalized form
+    reading: str  # katakana
+    pos: str  # first level of the part of speech
+
+    @property
+    def is_content(self) -> bool:
+        return self.pos not in STOP_POS
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,7 @@ class Analysis:
 
     tokens: tuple[str, ...]  # normalized forms of content words
     readings: tuple[str, ...]  # katakana reading bigrams, so kana-only questions meet kanji FAQs
+    morphemes: tuple[Morpheme, ...] = ()  # every morpheme, for respelling by reading (chatbot.respell)
 
 
 def normalize(text: str) -> str:
@@ -61,16 +74,16 @@ class Analyzer:
     def analyze(self, text: str) -> Analysis:
         text = self.normalize(text)
         with self._lock:
-            morphemes = [(m.normalized_form(), m.reading_form(), m.part_of_speech()[0])
-                         for m in self._tokenizer.tokenize(text, self._mode)]
-        tokens = tuple(form for form, _, pos in morphemes if pos not in STOP_POS)
-        return Analysis(tokens=tokens, readings=tuple(_reading_bigrams(morphemes)))
+            morphemes = tuple(Morpheme(m.normalized_form(), to_katakana(m.reading_form()), m.part_of_speech()[0])
+                              for m in self._tokenizer.tokenize(text, self._mode))
+        tokens = tuple(m.form for m in morphemes if m.is_content)
+        return Analysis(tokens=tokens, readings=tuple(_reading_bigrams(morphemes)), morphemes=morphemes)
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.analyze(text).tokens
 
 
-def _reading_bigrams(morphemes: list[tuple[str, str, str]]) -> list[str]:
+def _reading_bigrams(morphemes: Sequence[Morpheme]) -> list[str]:
     """Bigrams over the reading of each run between symbols.
 
     Particles stay in: Sudachi often tags parts of an all-hiragana word as particles
@@ -78,12 +91,12 @@ def _reading_bigrams(morphemes: list[tuple[str, str, str]]) -> list[str]:
     """
     grams: list[str] = []
     run = ""
-    for _, reading, pos in morphemes:
-        if pos in ("補助記号", "記号", "空白"):
+    for morpheme in morphemes:
+        if morpheme.pos in BREAK_POS:
             grams.extend(char_bigrams(run))
             run = ""
         else:
-            run += to_katakana(reading)
+            run += morpheme.reading
     grams.extend(char_bigrams(run))
     return grams
 

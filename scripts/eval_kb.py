@@ -30,7 +30,7 @@ from chatbot.settings import Settings  # noqa: E402
 from chatbot.textproc import Analyzer  # noqa: E402
 
 OUT_OF_SCOPE = "-"
-FEATURES = ("fused", "margin", "coverage", "dense")
+FEATURES = ("fused", "margin", "coverage", "dense", "unknown")
 
 
 @dataclass(frozen=True)

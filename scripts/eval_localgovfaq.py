@@ -29,6 +29,7 @@ SWITCHES = {
     "no-readings": {"w_reading": 0.0, "w_reading_kana": 0.0},
     "no-answer": {"w_answer": 0.0, "w_dense_answer": 0.0},
     "no-training": {"training.epochs": 0},
+    "no-respell": {"respell": 0},
 }
 
 

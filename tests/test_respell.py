@@ -1,0 +1,67 @@
+"""Respelling by reading with the real Sudachi dictionary: homophone typos and kana back to the FAQ's words."""
+
+import pytest
+
+from chatbot.respell import ReadingLexicon
+from chatbot.textproc import Analyzer
+
+FAQ_TEXTS = (
+    "マイナンバーカードの暗証番号を忘れた場合はどうすればいいですか？",
+    "マイナンバーカードを再交付するにはどうすればいいですか？",
+    "住民票の写しをコンビニで取ることはできますか？",
+    "印鑑登録証明書はコンビニで取れますか？",
+    "市役所の開庁時間は何時から何時までですか？",
+    "国民健康保険税（国保税）はスマホ決済で納められますか？",
+    "保育園の入所申込はどうすればいいですか？",
+    "市内で転居したときの届出は？",
+)
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.fixture(scope="module")
+def lexicon(analyzer: Analyzer) -> ReadingLexicon:
+    return ReadingLexicon.build(analyzer.analyze(text).morphemes for text in FAQ_TEXTS)
+
+
+def respelled(analyzer: Analyzer, lexicon: ReadingLexicon, query: str) -> tuple[str, ...]:
+    return lexicon.respell(analyzer.analyze(query).morphemes)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("暗唱番号", ("暗証", "番号")),  # IME homophone slip
+    ("住民表", ("住民", "票")),
+    ("開長時間", ("開庁", "時間")),  # a slip Sudachi splits into two unknown pieces
+    ("ｲﾝｶﾝ証明", ("印鑑", "証明")),  # half-width kana for a kanji word
+    ("ｺｸﾎ税", ("国保", "税")),
+    ("ﾎｲｸｴﾝ", ("保育", "園")),  # one kana word, two KB words
+    ("かーど さいこうふ", ("カード", "再", "交付")),  # kana Sudachi splits into particles
+])
+def test_unknown_words_become_kb_words_with_the_same_reading(analyzer, lexicon, query, expected) -> None:
+    assert respelled(analyzer, lexicon, query) == expected
+
+
+def test_words_the_kb_uses_are_never_changed(analyzer, lexicon) -> None:
+    query = "マイナンバーカードの暗証番号を忘れた"
+    assert respelled(analyzer, lexicon, query) == analyzer.tokens(query)
+
+
+def test_a_word_with_no_kb_reading_stays_unknown(analyzer, lexicon) -> None:
+    """天気 (テンキ) must not become 転居 (テンキョ): only whole readings match."""
+    tokens = respelled(analyzer, lexicon, "明日の天気は？")
+    assert tokens == ("明日", "天気")
+    assert not set(tokens) & lexicon.vocabulary
+
+
+def test_survives_a_round_trip_through_json(analyzer, lexicon) -> None:
+    again = ReadingLexicon.from_json(lexicon.to_json())
+    assert again == lexicon
+    assert respelled(analyzer, again, "住民表") == ("住民", "票")
+
+
+def test_empty_and_symbol_only_queries(analyzer, lexicon) -> None:
+    assert respelled(analyzer, lexicon, "") == ()
+    assert respelled(analyzer, lexicon, "？！") == ()
