@@ -54,6 +54,9 @@ class ServingIndex:
     kb: KnowledgeBase
     engine: SearchEngine
     faqs: dict[str, FAQ] = field(default_factory=dict)
+    # Contact cards by (department, language, minute): hours only change on whole minutes, and a
+    # memo that lives with the version is dropped with it (answer.contact_card).
+    contact_cards: dict[tuple[str, str, dt.datetime], dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def built_at(self) -> str:

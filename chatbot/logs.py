@@ -1,8 +1,9 @@
 """Application logging: JSON lines to stderr (and to CHATBOT_LOG_DIR), personal data redacted.
 
-Redaction happens in the formatter, on every text field after the message is rendered,
-so nothing that reaches a handler (arguments, exception text, tracebacks, client-chosen
-paths and request ids) can carry it out raw; our own timestamps are left alone.
+Redaction happens in the formatter, on the rendered message, exception text and every field a
+client chooses (method, path), so nothing that reaches a handler can carry it out raw. Values the
+service makes itself (status, latency, outcome, index version, and request ids, which are vetted
+when they arrive: metrics.Metrics) are left alone, or a random id would be mangled as a 法人番号.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from chatbot.redact import redact
 from chatbot.settings import Settings
 
+_CLIENT_FIELDS = frozenset({"method", "path"})
 _EXTRA_FIELDS = ("event", "request_id", "method", "path", "status", "latency_ms", "outcome", "index_version")
 
 
@@ -31,7 +33,7 @@ class RedactingJsonFormatter(logging.Formatter):
         for key in _EXTRA_FIELDS:
             if hasattr(record, key):
                 value = getattr(record, key)
-                entry[key] = redact(value) if isinstance(value, str) else value  # paths and ids come from clients
+                entry[key] = redact(value) if key in _CLIENT_FIELDS and isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

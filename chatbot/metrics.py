@@ -21,6 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from chatbot.index import IndexFailure
 from chatbot.live import LiveIndex
+from chatbot.redact import contains_personal_data
 
 log = logging.getLogger("chatbot.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -46,7 +47,8 @@ class Metrics:
 
     def _start(self) -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        safe = _REQUEST_ID.match(incoming) and not contains_personal_data(incoming)
+        g.request_id = incoming if safe else uuid.uuid4().hex
         g.started = time.perf_counter()
 
     def _finish(self, response: Response) -> Response:

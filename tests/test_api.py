@@ -136,6 +136,20 @@ def test_request_id_is_echoed(client) -> None:
     assert client.get("/api/health").headers["X-Request-ID"]
 
 
+def test_request_ids_in_logs_match_the_response(client, app_settings) -> None:
+    """Generated ids are random hex, often with long digit runs: logged as they are, never as [法人番号]."""
+    ids = [client.get("/api/health").headers["X-Request-ID"] for _ in range(30)]
+    logs = "".join(p.read_text(encoding="utf-8") for p in Path(app_settings.log_dir).glob("*.log"))
+    assert all(f'"request_id": "{request_id}"' in logs for request_id in ids)
+
+
+def test_a_request_id_holding_a_phone_number_is_replaced(client, app_settings) -> None:
+    response = client.get("/api/health", headers={"X-Request-ID": "call-09012345678"})
+    assert response.headers["X-Request-ID"] != "call-09012345678"
+    logs = "".join(p.read_text(encoding="utf-8") for p in Path(app_settings.log_dir).glob("*.log"))
+    assert "09012345678" not in logs
+
+
 def test_metrics_parse_with_prometheus_parser(client) -> None:
     chat(client, IN_SCOPE)
     chat(client, OUT_OF_SCOPE)

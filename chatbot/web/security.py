@@ -1,6 +1,13 @@
-"""Security headers on every response and a CORS allowlist for the API."""
+"""Security headers on every response and a CORS allowlist for the API.
+
+Added as WSGI middleware on the raw header list: the same headers for every response, errors
+included, without re-validating constant values through the response object on each request.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, Response, request
 
@@ -8,29 +15,47 @@ from chatbot.settings import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+CORS_HEADERS = (
+    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Content-Type"),
+    ("Access-Control-Max-Age", "600"),
+)
+
+StartResponse = Callable[..., Any]
+
+
+class SecurityHeaders:
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]], allowed: Iterable[str]):
+        self.app = app
+        self.allowed = frozenset(allowed)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        origin = environ.get("HTTP_ORIGIN")
+        cors = origin in self.allowed and environ.get("PATH_INFO", "").startswith("/api/")
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.extend(SECURITY_HEADERS)
+            headers.append(("Vary", "Origin"))
+            if cors:
+                headers.append(("Access-Control-Allow-Origin", origin))
+                headers.extend(CORS_HEADERS)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    allowed = set(settings.cors_origins)
-
     @app.before_request
     def preflight() -> Response | None:
         if request.method == "OPTIONS" and request.path.startswith("/api/"):
             return Response(status=204)
         return None
 
-    @app.after_request
-    def headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        origin = request.headers.get("Origin")
-        if request.path.startswith("/api/") and origin and origin in allowed:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-            response.headers["Access-Control-Max-Age"] = "600"
-        response.vary.add("Origin")
-        return response
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, settings.cors_origins)  # type: ignore[method-assign]
