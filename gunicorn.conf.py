@@ -12,6 +12,9 @@ Why these values (2-core server, answers are CPU-bound and take a few millisecon
   or sent a reply waits up to the interval before it runs Python again while another thread
   computes; CPython's 5 ms default added whole milliseconds to requests that take about one
   (measured: +25-30 % requests/s, p99 roughly halved).
+- worker class chatbot.web.worker.BalancingThreadWorker: gthread that closes a kept-alive
+  connection after 100 requests (CHATBOT_KEEPALIVE_REQUESTS), so clients that connected in one
+  burst do not stay piled on one worker while the other idles.
 - timeout 30 s: far above any real request; a hung worker is replaced.
 - max_requests with jitter: recycles workers slowly to bound any memory creep.
 Every value can be overridden with GUNICORN_* style command-line flags or these env vars.
@@ -26,7 +29,7 @@ workers = int(os.environ.get("CHATBOT_WORKERS", os.cpu_count() or 2))
 threads = int(os.environ.get("CHATBOT_THREADS", 2))
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before the app (and torch) is imported by preload
 sys.setswitchinterval(float(os.environ.get("CHATBOT_SWITCH_INTERVAL_MS", "1")) / 1000)  # inherited by workers
-worker_class = "gthread"
+worker_class = "chatbot.web.worker.BalancingThreadWorker"
 preload_app = True
 timeout = 30
 graceful_timeout = 20

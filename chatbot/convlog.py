@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 10_000  # turns held in memory while the database is slow or unavailable
 BATCH_LIMIT = 500
+# After the first queued turn the writer waits this long and then writes everything queued in one
+# transaction: one commit per turn cost ~0.2 ms of CPU per chat request under load.
+BATCH_WAIT_SECONDS = 0.05
 INSERT_TURN = ("INSERT INTO turns (answer_id, ts, question, outcome, faq_id, confidence, index_version, lang) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -133,6 +136,7 @@ class ConversationLog:
     def _write_batches(self) -> None:
         while True:
             rows = [self._queue.get()]
+            time.sleep(BATCH_WAIT_SECONDS)
             while len(rows) < BATCH_LIMIT:
                 try:
                     rows.append(self._queue.get_nowait())

@@ -250,11 +250,11 @@ def pss_mb(pid: int) -> float | None:
     return None
 
 
-def cpu_busy() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, to tell whether the run used every core."""
+def cpu_busy() -> tuple[int, int, int]:
+    """Busy, total and stolen jiffies of all cores since boot (/proc/stat)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    return sum(values) - idle, sum(values), values[7]
 
 
 def bench_settings(work: Path, knowledge_dir: Path | None = None, index_dir: Path | None = None) -> Settings:
@@ -279,21 +279,45 @@ class Run:
     rss_mb: list[float]
     pss_mb: list[float]
     machine_busy: float  # share of all cores busy during the run
+    server_cpu_ms: float  # CPU time of gunicorn's master and workers per successful request
+    steal: float  # share of all cores' time the hypervisor gave to other machines
+
+
+def process_cpu_seconds(pid: int, children: bool = False) -> float:
+    """utime + stime of one process (all its threads), plus its reaped children's with ``children``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(v) for v in fields[11:15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(server: Server) -> float:
+    """The master, its live workers, and workers recycled since (max_requests) as reaped children."""
+    return process_cpu_seconds(server.pid, children=True) + sum(map(process_cpu_seconds, server.worker_pids()))
 
 
 def measure(server: Server, requests: Sequence[bytes], clients: int, seconds: float, warmup: float = 2.0) -> Run:
-    """Warm up (lazy per-thread state, caches), then one timed run; memory is read while still loaded."""
+    """Warm up (lazy per-thread state, caches), then one timed run; memory is read while still loaded.
+
+    Requests/s on a shared 2-core VM moves with the neighbours; the server's CPU time per request
+    does not, so it is reported too (compare changes by it)."""
     if warmup:
         LoadProcess(server.url, requests, clients, warmup).result()
-    busy, total = cpu_busy()
+    cpu_before = server_cpu_seconds(server)
+    busy, total, steal = cpu_busy()
     load = LoadProcess(server.url, requests, clients, seconds)
     time.sleep(seconds * 0.8)
     workers = server.worker_pids()
     rss = [m for m in map(rss_mb, workers) if m is not None]
     pss = [m for m in map(pss_mb, workers) if m is not None]
     result = load.result()
-    busy2, total2 = cpu_busy()
-    return Run(result, rss, pss, (busy2 - busy) / max(1, total2 - total))
+    cpu_used = server_cpu_seconds(server) - cpu_before
+    busy2, total2, steal2 = cpu_busy()
+    ticks = max(1, total2 - total)
+    return Run(result, rss, pss, (busy2 - busy) / ticks, 1000 * cpu_used / max(1, len(result.latencies_ms)),
+               (steal2 - steal) / ticks)
 
 
 def describe(name: str, run: Run, clients: int) -> None:
@@ -304,7 +328,9 @@ def describe(name: str, run: Run, clients: int) -> None:
           f"max {max(load.latencies_ms, default=0):.1f} ms; errors {len(load.failures)} {dict(reasons) or ''}")
     print(f"  queueing bound: {clients} clients / {load.rps:.0f} req/s = {1000 * clients / max(load.rps, 1e-9):.1f} ms "
           f"mean latency; machine CPU busy {100 * run.machine_busy:.0f}% of {os.cpu_count()} cores, "
-          f"load generator {100 * load.cpu_seconds / max(load.elapsed, 1e-9):.0f}% of one core")
+          f"load generator {100 * load.cpu_seconds / max(load.elapsed, 1e-9):.0f}% of one core, "
+          f"stolen by the hypervisor {100 * run.steal:.0f}%")
+    print(f"  server CPU per request {run.server_cpu_ms:.2f} ms (gunicorn master + workers)")
     print(f"  worker RSS MB {[round(m, 1) for m in run.rss_mb]}, PSS MB {[round(m, 1) for m in run.pss_mb]}")
 
 
@@ -352,6 +378,8 @@ def main() -> None:
         "rss_mb_per_worker": round(sum(ours.rss_mb) / max(1, len(ours.rss_mb)), 1),
         "baseline_rps": round(base.load.rps, 1),
         "ratio": round(ours.load.rps / base.load.rps, 3) if base.load.rps else 0.0,
+        "cpu_ms_per_request": round(ours.server_cpu_ms, 3),
+        "baseline_cpu_ms_per_request": round(base.server_cpu_ms, 3),
     }
     print(f"ratio to bare Flask: {figures['ratio']:.2f}")
     if args.json:

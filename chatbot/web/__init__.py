@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # replies keep the order they are built in
     app.extensions["chatbot"] = state = AppState(settings, clock or (lambda: dt.datetime.now(TOKYO)))
     try:
         state.live.get()  # load now so a preloading master shares it with its workers
