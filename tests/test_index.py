@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,21 @@ def test_hot_swap_and_rollback(small: Settings) -> None:
     assert before.faqs["mynumber-card-apply"].answer != after.faqs["mynumber-card-apply"].answer  # old object intact
     assert index.rollback(small.index_dir) == first.version
     assert live.refresh() is True and live.get().version == first.version
+
+
+def test_swap_releases_the_old_version_from_a_frozen_heap(small: Settings) -> None:
+    """gunicorn freezes the preloaded heap; the replaced version must still be collected, not leak."""
+    reindex.run(small)
+    live = LiveIndex(small.index_dir, reload_seconds=0)
+    old = weakref.ref(live.get().engine)  # the engine and its memo form a reference cycle
+    gc.freeze()
+    try:
+        edit_answer(small, "差し替え後の回答です。")
+        reindex.run(small)
+        assert live.refresh() is True
+        assert old() is None
+    finally:
+        gc.unfreeze()
 
 
 def test_prune_keeps_current_and_newest(small: Settings) -> None:
