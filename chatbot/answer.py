@@ -19,7 +19,6 @@ ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライ�
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _LATIN = re.compile(r"[A-Za-z]")
 MAX_SUGGESTIONS = 3
-MAX_MEMO_CARDS = 4096  # about a day of minutes for the few departments citizens are sent to
 
 
 def detect_language(text: str) -> str:
@@ -66,13 +65,9 @@ def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, fl
 
 def contact_card(department: Department, index: ServingIndex, now: dt.datetime, lang: str) -> dict[str, Any]:
     """Who to call and whether they are open; the same for a whole minute, so memoised per minute."""
-    key = (department.key, lang, hours.to_tokyo(now).replace(second=0, microsecond=0))
-    card = index.contact_cards.get(key)
-    if card is None:
-        if len(index.contact_cards) >= MAX_MEMO_CARDS:
-            index.contact_cards.clear()
-        card = index.contact_cards[key] = _contact_card(department, index, key[2], lang)
-    return dict(card)
+    minute = hours.to_minute(now)
+    return dict(index.contact_cards.get((department.key, lang, minute),
+                                        lambda: _contact_card(department, index, minute, lang)))
 
 
 def _contact_card(department: Department, index: ServingIndex, now: dt.datetime, lang: str) -> dict[str, Any]:

@@ -23,12 +23,12 @@ from chatbot.redact import redact
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 10_000  # turns held in memory while the database is slow or unavailable
-BATCH_LIMIT = 500
-# After the first queued turn the writer waits this long and then writes everything queued in one
-# transaction: one commit per turn cost ~0.2 ms of CPU per chat request under load.
+BATCH_LIMIT = 120  # rows per INSERT: 960 parameters, under SQLite's historical limit of 999
+# After the first queued turn the writer waits this long, then writes what has queued (up to BATCH_LIMIT) in one
+# statement: a commit per turn cost ~0.2 ms of CPU per chat request under load.
 BATCH_WAIT_SECONDS = 0.05
-INSERT_TURN = ("INSERT INTO turns (answer_id, ts, question, outcome, faq_id, confidence, index_version, lang) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_TURNS = "INSERT INTO turns (answer_id, ts, question, outcome, faq_id, confidence, index_version, lang) VALUES "
+TURN_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?)"
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -136,7 +136,8 @@ class ConversationLog:
     def _write_batches(self) -> None:
         while True:
             rows = [self._queue.get()]
-            time.sleep(BATCH_WAIT_SECONDS)
+            if self._queue.qsize() < BATCH_LIMIT:  # behind: no waiting
+                time.sleep(BATCH_WAIT_SECONDS)
             while len(rows) < BATCH_LIMIT:
                 try:
                     rows.append(self._queue.get_nowait())
@@ -146,7 +147,10 @@ class ConversationLog:
                 conn = self._connect()
                 with conn:
                     conn.execute("BEGIN")
-                    conn.executemany(INSERT_TURN, rows)
+                    # One statement for the batch: executemany would drop and retake the GIL for every
+                    # row, each time waiting behind the request threads.
+                    conn.execute(INSERT_TURNS + ", ".join([TURN_VALUES] * len(rows)),
+                                 [value for row in rows for value in row])
             except (sqlite3.Error, OSError) as exc:
                 log.warning("conversation log write failed (%s: %s); %d turn(s) not logged, answering continues",
                             type(exc).__name__, exc, len(rows))

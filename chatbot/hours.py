@@ -66,6 +66,11 @@ def to_tokyo(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=TOKYO) if moment.tzinfo is None else moment.astimezone(TOKYO)
 
 
+def to_minute(moment: dt.datetime) -> dt.datetime:
+    """Tokyo time to the minute: opening hours are whole minutes, so nothing here changes within one."""
+    return to_tokyo(moment).replace(second=0, microsecond=0)
+
+
 def is_year_end(day: dt.date) -> bool:
     return (day.month, day.day) >= YEAR_END_START or (day.month, day.day) <= YEAR_END_END
 

@@ -29,6 +29,7 @@ from typing import Any
 from chatbot import snapshot
 from chatbot.engine import Document, SearchEngine
 from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge
+from chatbot.memo import BoundedMemo
 from chatbot.settings import Settings
 from chatbot.textproc import Analyzer
 
@@ -54,9 +55,11 @@ class ServingIndex:
     kb: KnowledgeBase
     engine: SearchEngine
     faqs: dict[str, FAQ] = field(default_factory=dict)
-    # Contact cards by (department, language, minute): hours only change on whole minutes, and a
-    # memo that lives with the version is dropped with it (answer.contact_card).
-    contact_cards: dict[tuple[str, str, dt.datetime], dict[str, Any]] = field(default_factory=dict, repr=False)
+    # By (department, language, minute): opening hours only change on whole minutes (answer.contact_card).
+    contact_cards: BoundedMemo[dict[str, Any]] = field(default_factory=lambda: BoundedMemo(4096), repr=False)
+    # Encoded chat replies by (question, language, chosen FAQ, minute) (web.api.chat).
+    replies: BoundedMemo[tuple[dict[str, Any], bytes]] = field(default_factory=lambda: BoundedMemo(2048),
+                                                                repr=False)
 
     @property
     def built_at(self) -> str:
