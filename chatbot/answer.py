@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from chatbot import hours, messages
@@ -26,9 +27,26 @@ def detect_language(text: str) -> str:
     return "en" if _LATIN.search(text) and not _JAPANESE.search(text) else "ja"
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A reply without its contact card: depends only on the question and the index version, so the
+    web layer can memoise it, while the card (open now? next opening?) follows the clock."""
+
+    reply: dict[str, Any]
+    department: Department
+    lang: str
+
+
 def respond(index: ServingIndex, question: str, *, now: dt.datetime, threshold: float,
             suggest_threshold: float, lang: str | None = None, faq_id: str | None = None) -> dict[str, Any]:
     """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright."""
+    draft = draft_reply(index, question, threshold=threshold, suggest_threshold=suggest_threshold, lang=lang,
+                        faq_id=faq_id)
+    return {**draft.reply, "contact": contact_card(draft.department, index, now, draft.lang)}
+
+
+def draft_reply(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
+                lang: str | None = None, faq_id: str | None = None) -> Draft:
     lang = lang or detect_language(question)
     hits = index.engine.search(question, k=MAX_SUGGESTIONS + 2)
     if faq_id in index.faqs:
@@ -38,7 +56,6 @@ def respond(index: ServingIndex, question: str, *, now: dt.datetime, threshold: 
     faq = index.faqs[top.id] if answered and top else None
     others = hits[1:] if answered else hits
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
-    department = _likely_department(index, faq, top, suggest_threshold)
     reply: dict[str, Any] = {
         "type": "answer" if faq else "fallback",
         "lang": lang,
@@ -46,12 +63,11 @@ def respond(index: ServingIndex, question: str, *, now: dt.datetime, threshold: 
         "faq": faq.to_dict(lang) if faq else None,
         "confidence": round(top.confidence, 4) if top else 0.0,
         "suggestions": [{"id": s.id, "question": _question(s, lang)} for s in suggestions],
-        "contact": contact_card(department, index, now, lang),
         "online": _online_links(([faq] if faq else []) + suggestions, index, lang),
     }
     if faq and lang == "en" and reply["faq"]["lang"] != "en":
         reply["message"] = messages.text("ja_only", "en")
-    return reply
+    return Draft(reply, _likely_department(index, faq, top, suggest_threshold), lang)
 
 
 def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, floor: float) -> Department:

@@ -57,9 +57,8 @@ class ServingIndex:
     faqs: dict[str, FAQ] = field(default_factory=dict)
     # By (department, language, minute): opening hours only change on whole minutes (answer.contact_card).
     contact_cards: BoundedMemo[dict[str, Any]] = field(default_factory=lambda: BoundedMemo(4096), repr=False)
-    # Encoded chat replies by (question, language, chosen FAQ, minute) (web.api.chat).
-    replies: BoundedMemo[tuple[dict[str, Any], bytes]] = field(default_factory=lambda: BoundedMemo(2048),
-                                                                repr=False)
+    # Chat replies without their contact card, and encoded, by (question, language, chosen FAQ) (web.api.chat).
+    replies: BoundedMemo[tuple[Any, bytes]] = field(default_factory=lambda: BoundedMemo(4096), repr=False)
 
     @property
     def built_at(self) -> str:

@@ -230,6 +230,21 @@ def test_fallback_contact_uses_the_clock(app_settings, when, open_now, next_open
     assert body["contact"]["open_now"] is open_now and body["contact"]["next_open"] == next_open
 
 
+def test_a_repeated_question_gets_a_fresh_contact_card_and_answer_id(app_settings) -> None:
+    """Replies are memoised per index version; the contact card and the answer id must not be."""
+    moments = [dt.datetime(2026, 11, 24, 17, 14, 30, tzinfo=TOKYO), dt.datetime(2026, 11, 24, 17, 15, tzinfo=TOKYO)]
+    app = create_app(app_settings, clock=lambda: moments[0])
+    client = app.test_client()
+    _, before = chat(client, OUT_OF_SCOPE)
+    moments.pop(0)
+    _, after = chat(client, OUT_OF_SCOPE)
+    assert before["contact"]["open_now"] is True and after["contact"]["open_now"] is False
+    assert after["contact"]["next_open"] == "2026-11-25T08:30:00+09:00"
+    assert before["answer_id"] != after["answer_id"]
+    assert {k: v for k, v in before.items() if k not in ("contact", "answer_id")} == \
+        {k: v for k, v in after.items() if k not in ("contact", "answer_id")}
+
+
 def test_bad_json_never_500(client) -> None:
     for raw in (b"", b"null", b"\x00", b'{"message": null}', json.dumps({"message": ["x"]}).encode()):
         response = client.post("/api/chat", data=raw, content_type="application/json")

@@ -9,8 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from chatbot import hours
-from chatbot.answer import respond
+from chatbot.answer import Draft, contact_card, draft_reply
 from chatbot.convlog import Turn
 from chatbot.index import IndexFailure
 from chatbot.web.errors import ApiError
@@ -80,23 +79,27 @@ def chat() -> ResponseReturnValue:
     except IndexFailure:
         raise ApiError(503, "err_index_unavailable") from None
     now = state.clock()
-    minute = hours.to_minute(now)
     question = message.strip()
 
-    def encoded_reply() -> tuple[dict[str, Any], bytes]:
-        reply = respond(index, question, now=minute, lang=lang, faq_id=faq_id,
-                        threshold=state.settings.answer_threshold, suggest_threshold=state.settings.suggest_threshold)
-        return reply, json.dumps(reply, ensure_ascii=False).encode()
+    def drafted() -> tuple[Draft, bytes]:
+        draft = draft_reply(index, question, lang=lang, faq_id=faq_id, threshold=state.settings.answer_threshold,
+                            suggest_threshold=state.settings.suggest_threshold)
+        return draft, json.dumps(draft.reply, ensure_ascii=False).encode()
 
-    # Citizens ask the same few questions: the reply depends only on them, the version and the minute.
-    reply, encoded = index.replies.get((question, lang, faq_id, minute), encoded_reply)
+    # Citizens ask the same few questions, and apart from the contact card a reply depends only on
+    # the question and the index version: memoised with the version, encoded once.
+    draft, encoded = index.replies.get((question, lang, faq_id), drafted)
+    contact = contact_card(draft.department, index, now, draft.lang)
+    reply = draft.reply
     answer_id = str(uuid.uuid4())
     faq = reply["faq"]
     state.log.record_turn(Turn(answer_id, now, message, reply["type"], faq["id"] if faq else None,
                                reply["confidence"], index.version, reply["lang"]))
     g.outcome, g.index_version = reply["type"], index.version
-    # {"answer_id": ..., **reply} without re-encoding the reply: its object minus the opening brace.
-    return Response(b'{"answer_id": "' + answer_id.encode() + b'", ' + encoded[1:], mimetype="application/json")
+    # {"answer_id": ..., **reply, "contact": ...} without re-encoding the memoised part.
+    body = b"".join((b'{"answer_id": "', answer_id.encode(), b'", ', encoded[1:-1], b', "contact": ',
+                     json.dumps(contact, ensure_ascii=False).encode(), b"}"))
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("/feedback")
