@@ -242,10 +242,11 @@ class SearchEngine:
         manifest = json.loads((directory / ENGINE_FILE).read_text(encoding="utf-8"))
         model_path = directory / manifest["model"]  # an absolute external path stays as it is
         channels = {name: BM25Channel.load(directory / f"bm25_{name}") for name in CHANNELS}
+        doc_words = [frozenset(w) for w in manifest["doc_words"]]
+        lexicon = ReadingLexicon.from_json(json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8")),
+                                           vocabulary=frozenset().union(*doc_words))
         return cls(analyzer, manifest["ids"], channels, faiss.read_index(str(directory / "faiss.index")),
-                   np.load(directory / "row_doc.npy"), np.load(directory / "row_is_answer.npy"),
-                   [frozenset(w) for w in manifest["doc_words"]],
-                   ReadingLexicon.from_json(json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))),
+                   np.load(directory / "row_doc.npy"), np.load(directory / "row_is_answer.npy"), doc_words, lexicon,
                    load_encoder(model_path),
                    EngineParams.from_json(manifest["params"]), manifest["model_name"], manifest["model_hash"],
                    model_path)

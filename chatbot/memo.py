@@ -25,6 +25,3 @@ class BoundedMemo(Generic[V]):
                 self._values.clear()
             value = self._values[key] = make()
         return value
-
-    def __len__(self) -> int:
-        return len(self._values)

@@ -76,13 +76,12 @@ class ReadingLexicon:
             len(span) > 1 and any(not m.is_content for m in span))
 
     def to_json(self) -> dict[str, object]:
-        return {"entries": {reading: list(tokens) for reading, tokens in self.entries.items()},
-                "vocabulary": sorted(self.vocabulary)}
+        """The entries only: the vocabulary is every word of the FAQs, which the index keeps anyway."""
+        return {"entries": {reading: list(tokens) for reading, tokens in self.entries.items()}}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ReadingLexicon:
-        return cls({reading: tuple(tokens) for reading, tokens in data["entries"].items()},
-                   frozenset(data["vocabulary"]))
+    def from_json(cls, data: Mapping[str, Any], vocabulary: frozenset[str]) -> ReadingLexicon:
+        return cls({reading: tuple(tokens) for reading, tokens in data["entries"].items()}, vocabulary)
 
 
 def _runs(morphemes: Sequence[Morpheme], content_only: bool) -> list[list[Morpheme]]:

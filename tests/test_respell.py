@@ -57,7 +57,7 @@ def test_a_word_with_no_kb_reading_stays_unknown(analyzer, lexicon) -> None:
 
 
 def test_survives_a_round_trip_through_json(analyzer, lexicon) -> None:
-    again = ReadingLexicon.from_json(lexicon.to_json())
+    again = ReadingLexicon.from_json(lexicon.to_json(), lexicon.vocabulary)
     assert again == lexicon
     assert respelled(analyzer, again, "住民表") == ("住民", "票")
 
