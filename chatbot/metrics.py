@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from chatbot import ids
 from chatbot.index import IndexFailure
 from chatbot.live import LiveIndex
 from chatbot.redact import contains_personal_data
@@ -48,7 +48,7 @@ class Metrics:
     def _start(self) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         safe = _REQUEST_ID.match(incoming) and not contains_personal_data(incoming)
-        g.request_id = incoming if safe else uuid.uuid4().hex
+        g.request_id = incoming if safe else ids.request_id()
         g.started = time.perf_counter()
 
     def _finish(self, response: Response) -> Response:

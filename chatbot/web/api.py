@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from chatbot import ids
 from chatbot.answer import Draft, contact_card, draft_reply
 from chatbot.convlog import Turn
 from chatbot.index import IndexFailure
@@ -91,7 +92,7 @@ def chat() -> ResponseReturnValue:
     draft, encoded = index.replies.get((question, lang, faq_id), drafted)
     contact = contact_card(draft.department, index, now, draft.lang)
     reply = draft.reply
-    answer_id = str(uuid.uuid4())
+    answer_id = ids.answer_id()
     faq = reply["faq"]
     state.log.record_turn(Turn(answer_id, now, message, reply["type"], faq["id"] if faq else None,
                                reply["confidence"], index.version, reply["lang"]))
