@@ -78,7 +78,7 @@ class ConfidenceModel:
     """Logistic calibration of `Evidence`, fitted on the own evaluation set's dev rows (scripts/eval_kb.py --fit).
 
     It estimates the chance that the top hit is the right FAQ; the default threshold 0.5 is the
-    fitted model's own operating point (dev: out-of-scope rejection 0.88, false fallback 0.038).
+    fitted model's own operating point (dev: out-of-scope rejection 0.88, false fallback 0.028).
     Out-of-scope questions still have a nearest FAQ, but with a small lead over the runner-up,
     a lower cosine, fewer of their words covered and more words that no FAQ uses at all.
     """

@@ -10,8 +10,9 @@ evidence that the question is about something else (天気 is not 転居).
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from chatbot.textproc import BREAK_POS, Morpheme
 
 MAX_SPAN = 4  # morphemes joined into one reading: 再/交付, or か/ー/ど split out of a kana run
 MIN_READING = 3  # kana; shorter readings match some KB word by chance
+MAX_READINGS = 64  # combinations of a span's kanji readings tried
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,16 @@ class ReadingLexicon:
     def _longest_match(self, run: Sequence[Morpheme], start: int) -> tuple[Sequence[Morpheme], tuple[str, ...]]:
         for span in reversed(_spans(run, start)):
             if self._suspect(span):
-                replacement = self.entries.get("".join(m.reading for m in span))
-                if replacement:
-                    return span, replacement
+                for reading in self._readings(span):
+                    replacement = self.entries.get(reading)
+                    if replacement:
+                        return span, replacement
         return run[start:start + 1], ()
+
+    def _readings(self, span: Sequence[Morpheme]) -> Iterator[str]:
+        """Sudachi's reading of the span first, then with other readings of its unknown lone kanji."""
+        choices = [(m.reading, *m.other_readings) if m.form not in self.vocabulary else (m.reading,) for m in span]
+        return itertools.islice(("".join(parts) for parts in itertools.product(*choices)), MAX_READINGS)
 
     def _suspect(self, span: Sequence[Morpheme]) -> bool:
         """A word the KB does not use, or particles glued to other words: Sudachi's usual split of a kana

@@ -11,7 +11,7 @@ import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sudachipy import Dictionary, SplitMode
 
@@ -20,6 +20,7 @@ STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白",
 BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
 _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
+_LONE_KANJI = re.compile(r"[\u3400-\u9fff]")
 _WORD_CHARS = r"ァ-ヺーa-z0-9"  # scripts whose words must not be cut in the middle by a synonym
 
 
@@ -27,6 +28,9 @@ class Morpheme(NamedTuple):
     form: str  # Sudachi's normalized form
     reading: str  # katakana
     pos: str  # first level of the part of speech
+    # The dictionary's other readings of a lone kanji: Sudachi reads one cut out of an unknown word by
+    # its own (粉 as コナ in 粉失, a slip for 紛失 フンシツ), so respelling tries these too.
+    other_readings: tuple[str, ...] = ()
 
     @property
     def is_content(self) -> bool:
@@ -59,7 +63,9 @@ class Analyzer:
     """Normalisation, synonyms and Sudachi tokenisation behind one lock (the web server is threaded)."""
 
     def __init__(self, synonyms: Mapping[str, Sequence[str]] | None = None, split_mode: str = "A"):
-        self._tokenizer = Dictionary().tokenizer()
+        self._dictionary = Dictionary()
+        self._tokenizer = self._dictionary.tokenizer()
+        self._kanji_readings: dict[str, tuple[str, ...]] = {}
         self._mode = _SPLIT_MODES[split_mode]
         self._lock = threading.Lock()
         self._synonyms, self._synonym_pattern = _compile_synonyms(synonyms or {})
@@ -74,13 +80,23 @@ class Analyzer:
     def analyze(self, text: str) -> Analysis:
         text = self.normalize(text)
         with self._lock:
-            morphemes = tuple(Morpheme(m.normalized_form(), to_katakana(m.reading_form()), m.part_of_speech()[0])
-                              for m in self._tokenizer.tokenize(text, self._mode))
+            morphemes = tuple(self._morpheme(m) for m in self._tokenizer.tokenize(text, self._mode))
         tokens = tuple(m.form for m in morphemes if m.is_content)
         return Analysis(tokens=tokens, readings=tuple(_reading_bigrams(morphemes)), morphemes=morphemes)
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.analyze(text).tokens
+
+    def _morpheme(self, m: Any) -> Morpheme:
+        """Called with the lock held (the dictionary is not thread-safe either)."""
+        reading, surface = to_katakana(m.reading_form()), m.surface()
+        others: tuple[str, ...] = ()
+        if _LONE_KANJI.fullmatch(surface):
+            if surface not in self._kanji_readings:
+                self._kanji_readings[surface] = tuple(sorted({to_katakana(e.reading_form())
+                                                              for e in self._dictionary.lookup(surface)}))
+            others = tuple(r for r in self._kanji_readings[surface] if r != reading)
+        return Morpheme(m.normalized_form(), reading, m.part_of_speech()[0], others)
 
 
 def _reading_bigrams(morphemes: Sequence[Morpheme]) -> list[str]:

@@ -14,6 +14,9 @@ FAQ_TEXTS = (
     "国民健康保険税（国保税）はスマホ決済で納められますか？",
     "保育園の入所申込はどうすればいいですか？",
     "市内で転居したときの届出は？",
+    "カードを紛失したときは？",
+    "資格確認書が届きません",
+    "軽自動車の車検に使う納税証明書は？",
 )
 
 
@@ -39,6 +42,11 @@ def respelled(analyzer: Analyzer, lexicon: ReadingLexicon, query: str) -> tuple[
     ("ｺｸﾎ税", ("国保", "税")),
     ("ﾎｲｸｴﾝ", ("保育", "園")),  # one kana word, two KB words
     ("かーど さいこうふ", ("カード", "再", "交付")),  # kana Sudachi splits into particles
+    # Slips Sudachi cuts into lone kanji read by another reading (粉 コナ, 確 as 固い カタ):
+    # the dictionary's other readings of each kanji find the FAQ word.
+    ("カード粉失", ("カード", "紛失")),
+    ("資格確任書", ("資格", "確認", "書")),
+    ("車険", ("車検",)),
 ])
 def test_unknown_words_become_kb_words_with_the_same_reading(analyzer, lexicon, query, expected) -> None:
     assert respelled(analyzer, lexicon, query) == expected
