@@ -1,7 +1,8 @@
-"""A bounded memo for values derived from one index version alone (plus the clock's minute).
+"""A bounded memo for values that depend on their key alone.
 
-It lives on the `ServingIndex`, so it is dropped with the version it was computed from; when
-full it simply starts over, which bounds memory without bookkeeping on every hit.
+Replies and contact cards live on the `ServingIndex`, so they are dropped with the version they
+were computed from; redacted questions live on the conversation log. When full, a memo simply
+starts over, which bounds memory without bookkeeping on every hit.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -39,6 +40,7 @@ class Metrics:
                                 registry=self.registry)
         self.feedback = Counter("chatbot_feedback", "Citizens' ratings of answers", ["helpful"],
                                 registry=self.registry)
+        self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
     def init_app(self, app: Flask) -> None:
         app.before_request(self._start)
@@ -52,24 +54,38 @@ class Metrics:
         g.started = time.perf_counter()
 
     def _finish(self, response: Response) -> Response:
-        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        endpoint = request.endpoint or "unknown"
-        self.requests.labels(endpoint, str(response.status_code)).inc()
-        self.latency.labels(endpoint).observe(elapsed)
-        outcome = g.get("outcome")
+        # Plain objects, not the context-local proxies: each proxy access is a lookup, and this runs
+        # on every request.
+        state, req = g._get_current_object(), request._get_current_object()  # type: ignore[attr-defined]
+        elapsed = time.perf_counter() - getattr(state, "started", time.perf_counter())
+        endpoint = req.endpoint or "unknown"
+        status = response.status_code
+        self._child(self.requests, endpoint, str(status)).inc()
+        self._child(self.latency, endpoint).observe(elapsed)
+        outcome = getattr(state, "outcome", None)
         if outcome in ("answer", "fallback"):
-            self.outcomes.labels(outcome).inc()
+            self._child(self.outcomes, outcome).inc()
         elif outcome in ("feedback_helpful", "feedback_unhelpful"):
-            self.feedback.labels("true" if outcome == "feedback_helpful" else "false").inc()
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        if g.get("index_version"):
-            response.headers["X-Index-Version"] = g.index_version
+            self._child(self.feedback, "true" if outcome == "feedback_helpful" else "false").inc()
+        request_id = getattr(state, "request_id", "")
+        index_version = getattr(state, "index_version", None)
+        response.headers["X-Request-ID"] = request_id
+        if index_version:
+            response.headers["X-Index-Version"] = index_version
         log.info("request", extra={
-            "event": "request", "request_id": g.get("request_id"), "method": request.method,
-            "path": request.path, "status": response.status_code, "latency_ms": round(elapsed * 1000, 2),
-            "outcome": outcome, "index_version": g.get("index_version"),
+            "event": "request", "request_id": request_id, "method": req.method, "path": req.path,
+            "status": status, "latency_ms": round(elapsed * 1000, 2), "outcome": outcome,
+            "index_version": index_version,
         })
         return response
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, kept: the library validates and locks on every call."""
+        key = (metric, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def expose(self) -> Response:
         registry = self.registry
