@@ -21,7 +21,10 @@ Why these values (2-core server, answers are CPU-bound and take a few millisecon
   index's ~440,000 objects (a 0.3 s stall of a worker) and writes to their pages, which un-shares
   them from the master; chatbot.live refreezes after each hot swap.
 - timeout 30 s: far above any real request; a hung worker is replaced.
-- max_requests with jitter: recycles workers slowly to bound any memory creep.
+- max_requests 200,000 + up to 50,000 jitter (CHATBOT_MAX_REQUESTS): recycles a worker to bound any
+  memory creep: weeks at a city's traffic, minutes at full load. It was 20,000 ± 2,000: under load
+  each worker restarted every ~10 s, both in the same second (measured: no worker serving for a
+  moment, fresh memos, p99 62 ms against 40 ms in a run without a recycle).
 Every value can be overridden with GUNICORN_* style command-line flags or these env vars.
 """
 
@@ -40,8 +43,8 @@ preload_app = True
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 20000
-max_requests_jitter = 2000
+max_requests = int(os.environ.get("CHATBOT_MAX_REQUESTS", "200000"))
+max_requests_jitter = max_requests // 4
 accesslog = None  # the app writes one structured JSON line per request instead
 errorlog = "-"
 bind = os.environ.get("CHATBOT_BIND", "127.0.0.1:8000")
