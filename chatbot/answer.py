@@ -15,6 +15,7 @@ from chatbot import hours, messages
 from chatbot.engine import Hit
 from chatbot.index import ServingIndex
 from chatbot.knowledge import FAQ, Department
+from chatbot.topics import Topic
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
@@ -52,7 +53,8 @@ def draft_reply(index: ServingIndex, question: str, *, threshold: float, suggest
     if faq_id in index.faqs:
         hits = [Hit(faq_id, score=float("inf"), confidence=1.0), *(h for h in hits if h.id != faq_id)]
     top = hits[0] if hits else None
-    answered = top is not None and top.confidence >= threshold
+    topic = index.topics.named(question, index.engine.analyzer.normalize) if faq_id not in index.faqs else None
+    answered = top is not None and top.confidence >= threshold and (topic is None or topic.covered)
     faq = index.faqs[top.id] if answered and top else None
     others = hits[1:] if answered else hits
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
@@ -67,15 +69,20 @@ def draft_reply(index: ServingIndex, question: str, *, threshold: float, suggest
     }
     if faq and lang == "en" and reply["faq"]["lang"] != "en":
         reply["message"] = messages.text("ja_only", "en")
-    return Draft(reply, _likely_department(index, faq, top, suggest_threshold), lang)
+    return Draft(reply, _likely_department(index, faq, top, topic, suggest_threshold), lang)
 
 
-def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, floor: float) -> Department:
-    """The answered FAQ's office; else the top candidate's if it is at all likely; else the switchboard."""
+def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, topic: Topic | None,
+                       floor: float) -> Department:
+    """The answered FAQ's office; else the one handling the matter the question names; else the top
+    candidate's if it is at all likely; else the switchboard."""
     kb = index.kb
-    if faq is None and top is not None and top.confidence >= floor:
-        faq = index.faqs[top.id]
-    key = faq.department if faq else kb.default_department
+    if faq is None and topic is not None:
+        key = topic.department
+    else:
+        if faq is None and top is not None and top.confidence >= floor:
+            faq = index.faqs[top.id]
+        key = faq.department if faq else kb.default_department
     return kb.departments.get(key) or kb.departments[kb.default_department]
 
 

@@ -32,6 +32,7 @@ from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge
 from chatbot.memo import BoundedMemo
 from chatbot.settings import Settings
 from chatbot.textproc import Analyzer
+from chatbot.topics import TopicIndex
 
 FORMAT = 2
 MANIFEST = "manifest.json"
@@ -54,6 +55,7 @@ class ServingIndex:
     manifest: dict[str, Any]
     kb: KnowledgeBase
     engine: SearchEngine
+    topics: TopicIndex
     faqs: dict[str, FAQ] = field(default_factory=dict)
     # By (department, language, minute): opening hours only change on whole minutes (answer.contact_card).
     contact_cards: BoundedMemo[dict[str, Any]] = field(default_factory=lambda: BoundedMemo(4096), repr=False)
@@ -197,6 +199,7 @@ def load_version(directory: Path) -> ServingIndex:
     try:
         kb = snapshot.load(json.loads((directory / "knowledge.json").read_text(encoding="utf-8")))
         engine = SearchEngine.load(directory / "engine", Analyzer(kb.synonyms))
+        topics = TopicIndex.build(kb, engine.analyzer)
         published = {f.id: f for f in kb.published}
         probe = next(iter(published.values()))
         engine.search(probe.question, k=1)
@@ -204,7 +207,7 @@ def load_version(directory: Path) -> ServingIndex:
         raise
     except Exception as exc:  # any damage inside a version must be refused, not crash a worker
         raise IndexFailure(f"{directory.name}: cannot load ({type(exc).__name__}: {exc})") from exc
-    return ServingIndex(manifest["version"], directory, manifest, kb, engine, published)
+    return ServingIndex(manifest["version"], directory, manifest, kb, engine, topics, published)
 
 
 def load_current(index_dir: Path) -> ServingIndex:

@@ -94,6 +94,9 @@ class Department:
     hours: dict[int, tuple[tuple[dt.time, dt.time], ...]] = field(default_factory=dict)
     closed_on_holidays: bool = True
     year_end_closed: bool = True
+    # Matters the department handles, in citizens' words: a question naming one that no FAQ covers
+    # is routed here instead of being answered with the nearest FAQ (chatbot.topics).
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -413,6 +416,7 @@ def _load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, De
     for value in bad:
         out.error(lines.get("hours", 1), "bad_hours", value=value)
     departments: dict[str, Department] = {}
+    seen_topics: dict[str, str] = {}
     for key, entry in (data.get("departments") or {}).items():
         where = lines.get(str(key), 1)
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry.get("phone"):
@@ -420,7 +424,7 @@ def _load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, De
                       detail_en="name and phone are required")
             continue
         unknown = set(entry) - {"name", "name_en", "phone", "email", "url", "location", "note", "hours",
-                                "closed_on_holidays", "year_end_closed"}
+                                "closed_on_holidays", "year_end_closed", "topics"}
         if unknown:
             out.error(where, "unknown_field", field=", ".join(sorted(map(str, unknown))))
         if entry.get("url") is not None and not _valid_url(entry["url"]):
@@ -436,11 +440,27 @@ def _load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, De
             name_en=entry.get("name_en"), hours=hours,
             closed_on_holidays=bool(entry.get("closed_on_holidays", data.get("closed_on_holidays", True))),
             year_end_closed=bool(entry.get("year_end_closed", data.get("year_end_closed", True))),
+            topics=_topics(entry.get("topics", []), str(key), where, out, seen_topics),
         )
     default = str(data.get("default", ""))
     if default not in departments:
         out.error(lines.get("default", 1), "no_default_department")
     return departments, default
+
+
+def _topics(value: object, department: str, line: int, out: _Collector, seen: dict[str, str]) -> tuple[str, ...]:
+    """A list of words; a word claimed by two departments stays with the first, with a warning."""
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        out.error(line, "bad_topics", value=department)
+        return ()
+    topics = []
+    for topic in (t.strip() for t in value):
+        owner = seen.setdefault(topic, department)
+        if owner != department:
+            out.warning(line, "duplicate_topic", value=topic, first=owner)
+        else:
+            topics.append(topic)
+    return tuple(topics)
 
 
 def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:

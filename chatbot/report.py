@@ -277,11 +277,15 @@ def group_department(questions: Sequence[str], faqs: Counter[str], kb: Knowledge
 
 
 def index_guess(serving: ServingIndex) -> DepartmentGuess:
-    """Guess by asking the serving index: the department of the top hits, weighted by confidence."""
+    """Guess by asking the serving index: the department handling a matter the question names
+    (departments.yaml topics, one vote), else the top hit's department, weighted by its confidence."""
 
     def guess(questions: Sequence[str]) -> str | None:
         votes: Counter[str] = Counter()
         for question in questions[:MAX_GUESS_QUESTIONS]:
+            if topic := serving.topics.named(question, serving.engine.analyzer.normalize):
+                votes[topic.department] += 1.0
+                continue
             hits = serving.engine.search(question, k=1)
             if hits and hits[0].id in serving.faqs:
                 votes[serving.faqs[hits[0].id].department] += hits[0].confidence

@@ -38,6 +38,7 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
         hours={int(day): tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans)
                for day, spans in d["hours"].items()},
         closed_on_holidays=d["closed_on_holidays"], year_end_closed=d["year_end_closed"],
+        topics=tuple(d.get("topics", ())),  # versions built before topics existed have none
     ) for d in data["departments"]}
     closures = tuple(Closure(dt.date.fromisoformat(c["start"]), dt.date.fromisoformat(c["end"]), c["reason"],
                              tuple(c["departments"])) for c in data["closures"])
@@ -56,4 +57,5 @@ def _department(d: Department) -> dict[str, Any]:
             "location": d.location, "note": d.note, "name_en": d.name_en,
             "hours": {str(day): [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in spans]
                       for day, spans in d.hours.items()},
-            "closed_on_holidays": d.closed_on_holidays, "year_end_closed": d.year_end_closed}
+            "closed_on_holidays": d.closed_on_holidays, "year_end_closed": d.year_end_closed,
+            "topics": list(d.topics)}

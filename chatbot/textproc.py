@@ -87,6 +87,10 @@ class Analyzer:
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.analyze(text).tokens
 
+    def reading(self, text: str) -> str:
+        """Katakana reading of the whole text, symbols and spaces left out."""
+        return "".join(m.reading for m in self.analyze(text).morphemes if m.pos not in BREAK_POS)
+
     def _morpheme(self, m: Any) -> Morpheme:
         """Called with the lock held (the dictionary is not thread-safe either)."""
         reading, surface = to_katakana(m.reading_form()), m.surface()

@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     kb, _ = load_knowledge(ROOT / "knowledge")
-    queries = [row.query for row in read_rows(ROOT / "tests" / "eval")]
+    queries = [row.query for row in read_rows()]
     with tempfile.TemporaryDirectory() as workdir:
         engine = SearchEngine.build(documents(kb), Analyzer(kb.synonyms), Path(workdir))
         for query in queries:  # warm-up

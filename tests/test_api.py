@@ -262,3 +262,11 @@ def test_turns_are_logged_in_the_background(client, app_settings) -> None:
 def test_weather_question_falls_back(client) -> None:
     """明日 is a word no FAQ uses; before that counted against confidence, the 転居 FAQ was answered."""
     assert chat(client, "明日の天気は？")[1]["type"] == "fallback"
+
+
+def test_a_city_matter_no_faq_covers_falls_back_to_its_department(client) -> None:
+    """出生届 is one of 市民課's topics (departments.yaml) and no FAQ mentions it; the engine's nearest
+    FAQ (転入届, sharing 届 and どこ) used to be answered with confidence 0.57."""
+    status, body = chat(client, "出生届はどこに出せばいい？")
+    assert status == 200 and body["type"] == "fallback" and body["faq"] is None
+    assert body["contact"]["department"] == "shimin"

@@ -122,3 +122,29 @@ def test_bundled_knowledge_base_validates_clean() -> None:
     result = CliRunner().invoke(main, ["validate", str(REPO / "knowledge")])
     assert result.exit_code == 0, result.output
     assert "エラー 0 件" in result.output
+
+
+def set_topics(kb_dir: Path, topics: dict[str, str]) -> list[str]:
+    """departments.yaml with these ``topics:`` values (YAML text) only; returns its lines."""
+    path = kb_dir / "departments.yaml"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("    topics:")]
+    for key, value in topics.items():
+        lines.insert(lines.index(f"  {key}:") + 1, f"    topics: {value}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
+
+
+def test_department_topics_are_validated_with_their_line(kb_dir: Path) -> None:
+    lines = set_topics(kb_dir, {"shimin": "出生届", "kosodate": "[学童保育, 住民票]"})  # shimin's is not a list
+    _, problems = load_knowledge(kb_dir)
+    found = [(p.code, p.severity, p.line) for p in problems if p.path.name == "departments.yaml"]
+    assert found == [("bad_topics", "error", lines.index("  shimin:") + 1)]
+
+
+def test_a_topic_claimed_twice_stays_with_the_first_department(kb_dir: Path) -> None:
+    set_topics(kb_dir, {"shimin": "[出生届, 住民票]", "kosodate": "[学童保育, 住民票]"})
+    kb, problems = load_knowledge(kb_dir)
+    assert [(p.code, p.severity) for p in problems if p.path.name == "departments.yaml"] == [
+        ("duplicate_topic", "warning")]
+    assert kb.departments["shimin"].topics == ("出生届", "住民票")
+    assert kb.departments["kosodate"].topics == ("学童保育",)

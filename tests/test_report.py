@@ -179,6 +179,9 @@ def test_department_guess_uses_the_serving_index(built: Settings, kb: KnowledgeB
     assert guess(["マイナンバーカードを作りたい", "マイナカード 申請"]) == "shimin"
     assert report.group_department(["マイナカード 申請"], Counter(), kb, guess) == "shimin"
     assert report.group_department(["マイナカード 申請"], Counter(), kb, None) == kb.default_department
+    # questions no FAQ answers go to the department whose topics name their matter
+    assert guess(["婚姻届の証人は誰でもいい？", "婚姻届 夜間"]) == "shimin"
+    assert guess(["期日前投票はどこでできる？"]) == "senkyo"
 
 
 def test_run_reads_the_log_and_writes_the_report(db_url: str, built: Settings, tmp_path: Path) -> None:
