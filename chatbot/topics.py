@@ -16,7 +16,8 @@ from chatbot.knowledge import FAQ, KnowledgeBase
 from chatbot.textproc import BREAK_POS, Analyzer, Morpheme, to_katakana
 
 MIN_READING = 4  # kana; a shorter reading turns up inside unrelated kana questions
-_SEP = "\x1f"
+_SEP = "\x1f"  # between words
+_FAQ_SEP = "\x1e"  # between FAQs
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ class TopicIndex:
         also counts the topic's content words in a row (本の貸出 in 本が貸出中), not
         only its exact spelling; words apart in an FAQ (地図情報 公開, a keyword list) do not count."""
         texts = [analyzer.normalize(_faq_text(faq)) for faq in kb.published]
-        runs = [run for text in texts for run in _runs(analyzer.analyze(text).morphemes)]
+        # one string each, so a topic costs one search; separators keep matches inside one FAQ and run
+        all_text = _FAQ_SEP.join(texts)
+        all_runs = "".join(run for text in texts for run in _runs(analyzer.analyze(text).morphemes))
         topics = []
         for department in kb.departments.values():
             for word in department.topics:
                 form, run = analyzer.normalize(word), _joined(analyzer.tokens(word))
                 kana = analyzer.reading(form)
-                covered = any(form in text for text in texts) or (run != _SEP and any(run in r for r in runs))
+                covered = form in all_text or (run != _SEP and run in all_runs)
                 topics.append(Topic(word, department.key, form, kana if len(kana) >= MIN_READING else "", covered))
         return cls(tuple(sorted(topics, key=lambda t: -len(t.form))))
 
@@ -61,7 +64,8 @@ class TopicIndex:
 
 
 def _joined(words: Iterable[str]) -> str:
-    """Words between separators, so a run of words is found with ``in`` without matching half a word."""
+    """Words between separators, so a run of words is found with ``in`` without matching half a word
+    (and, runs being joined end to end, never across two runs: their seam is a double separator)."""
     return _SEP + _SEP.join(words) + _SEP
 
 
