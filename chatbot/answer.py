@@ -77,12 +77,9 @@ def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, to
     """The answered FAQ's office; else the one handling the matter the question names; else the top
     candidate's if it is at all likely; else the switchboard."""
     kb = index.kb
-    if faq is None and topic is not None:
-        key = topic.department
-    else:
-        if faq is None and top is not None and top.confidence >= floor:
-            faq = index.faqs[top.id]
-        key = faq.department if faq else kb.default_department
+    if faq is None and topic is None and top is not None and top.confidence >= floor:
+        faq = index.faqs[top.id]
+    key = faq.department if faq else topic.department if topic else kb.default_department
     return kb.departments.get(key) or kb.departments[kb.default_department]
 
 
