@@ -45,6 +45,11 @@ class Analysis:
     readings: tuple[str, ...]  # katakana reading bigrams, so kana-only questions meet kanji FAQs
     morphemes: tuple[Morpheme, ...] = ()  # every morpheme, for respelling by reading (chatbot.respell)
 
+    @property
+    def reading(self) -> str:
+        """Katakana reading of the whole text, symbols and spaces left out."""
+        return "".join(m.reading for m in self.morphemes if m.pos not in BREAK_POS)
+
 
 def normalize(text: str) -> str:
     """NFKC folds width variants (ﾏｲﾅﾝﾊﾞｰ, Ｍｙ) so later steps see one spelling; latin is lowercased."""
@@ -86,10 +91,6 @@ class Analyzer:
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.analyze(text).tokens
-
-    def reading(self, text: str) -> str:
-        """Katakana reading of the whole text, symbols and spaces left out."""
-        return "".join(m.reading for m in self.analyze(text).morphemes if m.pos not in BREAK_POS)
 
     def _morpheme(self, m: Any) -> Morpheme:
         """Called with the lock held (the dictionary is not thread-safe either)."""

@@ -45,8 +45,8 @@ class TopicIndex:
         topics = []
         for department in kb.departments.values():
             for word in department.topics:
-                form, run = analyzer.normalize(word), _joined(analyzer.tokens(word))
-                kana = analyzer.reading(form)
+                form, analysis = analyzer.normalize(word), analyzer.analyze(word)
+                run, kana = _joined(analysis.tokens), analysis.reading
                 covered = form in all_text or (run != _SEP and run in all_runs)
                 topics.append(Topic(word, department.key, form, kana if len(kana) >= MIN_READING else "", covered))
         return cls(tuple(sorted(topics, key=lambda t: -len(t.form))))
