@@ -19,7 +19,7 @@ Why these values (2-core server, answers are CPU-bound and take a few millisecon
   30 of 32 connections on one worker before, about 15/17 after).
 - gc.freeze() once the app is preloaded: the cyclic garbage collector otherwise walks the
   index's ~440,000 objects (a 0.3 s stall of a worker) and writes to their pages, which un-shares
-  them from the master; chatbot.live refreezes after each hot swap.
+  them from the master; chatbot.search.live refreezes after each hot swap.
 - timeout 30 s: far above any real request; a hung worker is replaced.
 - max_requests 200,000 + up to 50,000 jitter (CHATBOT_MAX_REQUESTS): recycles a worker to bound any
   memory creep: weeks at a city's traffic, minutes at full load. It was 20,000 ± 2,000: under load

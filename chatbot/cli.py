@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from chatbot.knowledge import load_knowledge
-from chatbot.settings import SETTINGS, Settings
+from chatbot.core.settings import SETTINGS, Settings
+from chatbot.knowledge.loading import load_knowledge
 
 
 @click.group()
@@ -88,13 +88,13 @@ def reindex(force: bool, smoke_file: Path | None) -> None:
 def _publish(force: bool, smoke_file: Path | None) -> None:
     import logging
 
-    from chatbot import reindex as pipeline
-    from chatbot.index import IndexFailure
-    from chatbot.logs import configure_logging
+    from chatbot.core.logs import configure_logging
+    from chatbot.search import publish as pipeline
+    from chatbot.search.versions import IndexFailure
 
     settings = _settings()
     configure_logging(settings)
-    log = logging.getLogger("chatbot.reindex")
+    log = logging.getLogger("chatbot.search.publish")
     try:
         outcome = pipeline.run(settings, force=force, smoke_file=smoke_file)
     except (IndexFailure, OSError) as exc:
@@ -112,7 +112,7 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
 @main.command()
 def rollback() -> None:
     """Re-publish the version before the current one."""
-    from chatbot import index
+    from chatbot.search import versions as index
 
     settings = _settings()
     try:
@@ -126,7 +126,7 @@ def rollback() -> None:
 @main.command()
 def versions() -> None:
     """List index versions on disk; * marks the one served."""
-    from chatbot import index
+    from chatbot.search import versions as index
 
     settings = _settings()
     current = index.current_version(settings.index_dir)
@@ -142,9 +142,9 @@ def versions() -> None:
 @click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Reply language (default: detect).")
 def ask(question: str | None, as_json: bool, lang: str | None) -> None:
     """Answer QUESTION; without it, answer one question per line from stdin."""
-    from chatbot import index
-    from chatbot.answer import respond
-    from chatbot.hours import TOKYO
+    from chatbot.knowledge.hours import TOKYO
+    from chatbot.search import versions as index
+    from chatbot.serving.respond import respond
 
     settings = _settings()
     try:
@@ -189,7 +189,7 @@ def serve(host: str, port: int) -> None:
               help="Write a draft FAQ for each large group of unanswered questions into DIR.")
 def report(since: str, fmt: str, output: Path | None, draft_dir: Path | None) -> None:
     """What citizens asked: answered/fallback rates, unanswered and 👎 questions grouped, stale FAQs."""
-    from chatbot import report as reports
+    from chatbot.reports import build as reports
 
     try:
         period = reports.parse_since(since)

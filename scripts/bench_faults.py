@@ -37,10 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot import index  # noqa: E402
-from chatbot.convlog import sqlite_path  # noqa: E402
-from chatbot.devserver import Server, serve, settings_env  # noqa: E402
-from chatbot.settings import Settings  # noqa: E402
+from chatbot.core.settings import Settings  # noqa: E402
+from chatbot.search import versions as index  # noqa: E402
+from chatbot.store.conversations import sqlite_path  # noqa: E402
+from chatbot.web.devserver import Server, serve, settings_env  # noqa: E402
 from scripts.bench_http import (  # noqa: E402
     BENCH_DIR,
     LoadProcess,

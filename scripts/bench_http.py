@@ -34,9 +34,9 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chatbot import reindex
-from chatbot.devserver import REPO, Server, serve
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.search import publish as reindex
+from chatbot.web.devserver import REPO, Server, serve
 
 QUERIES = REPO / "tests" / "eval" / "queries.tsv"
 BASELINE_APP = "scripts.bench_http:baseline_app()"

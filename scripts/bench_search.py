@@ -19,10 +19,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from eval_kb import read_rows  # noqa: E402
 from eval_localgovfaq import parse_corpus  # noqa: E402
 
-from chatbot.engine import SearchEngine  # noqa: E402
-from chatbot.index import documents  # noqa: E402
-from chatbot.knowledge import load_knowledge  # noqa: E402
-from chatbot.textproc import Analyzer  # noqa: E402
+from chatbot.knowledge.loading import load_knowledge  # noqa: E402
+from chatbot.search.engine import SearchEngine  # noqa: E402
+from chatbot.search.versions import documents  # noqa: E402
+from chatbot.text.japanese import Analyzer  # noqa: E402
 
 
 def main() -> None:

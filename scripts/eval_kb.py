@@ -27,12 +27,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.engine import ConfidenceModel, Evidence, SearchEngine  # noqa: E402
-from chatbot.index import documents  # noqa: E402
-from chatbot.knowledge import load_knowledge  # noqa: E402
-from chatbot.settings import Settings  # noqa: E402
-from chatbot.textproc import Analyzer  # noqa: E402
-from chatbot.topics import TopicIndex  # noqa: E402
+from chatbot.core.settings import Settings  # noqa: E402
+from chatbot.knowledge.loading import load_knowledge  # noqa: E402
+from chatbot.search.engine import ConfidenceModel, Evidence, SearchEngine  # noqa: E402
+from chatbot.search.topics import TopicIndex  # noqa: E402
+from chatbot.search.versions import documents  # noqa: E402
+from chatbot.text.japanese import Analyzer  # noqa: E402
 
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")

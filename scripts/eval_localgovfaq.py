@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chatbot.engine import Document, EngineParams, SearchEngine  # noqa: E402
-from chatbot.textproc import Analyzer  # noqa: E402
+from chatbot.search.engine import Document, EngineParams, SearchEngine  # noqa: E402
+from chatbot.text.japanese import Analyzer  # noqa: E402
 
 SWITCHES = {
     "no-dense": {"w_dense_question": 0.0, "w_dense_answer": 0.0},

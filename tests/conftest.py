@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import reindex
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.search import publish as reindex
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from chatbot.convlog import sqlite_path
-from chatbot.hours import TOKYO
+from chatbot.knowledge.hours import TOKYO
+from chatbot.store.conversations import sqlite_path
 from chatbot.web import create_app
 
 IN_SCOPE = "マイナンバーカードをなくしてしまいました"

@@ -10,9 +10,9 @@ from tokenizers import Tokenizer
 from tokenizers.models import WordLevel
 from tokenizers.pre_tokenizers import WhitespaceSplit
 
-from chatbot.embedding import TokenEncoder, load_encoder
-from chatbot.engine import Document, SearchEngine
-from chatbot.textproc import Analyzer
+from chatbot.search.dense import TokenEncoder, load_encoder
+from chatbot.search.engine import Document, SearchEngine
+from chatbot.text.japanese import Analyzer
 
 DOCS = [
     Document("card", "マイナンバーカードはどうやって申請しますか？", "オンライン、郵送、証明写真機で申請できます。",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from chatbot.devserver import free_port, settings_env
+from chatbot.web.devserver import free_port, settings_env
 from tests.conftest import REPO, make_settings
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import jpholiday
 import pytest
 
-from chatbot import hours
-from chatbot.hours import TOKYO, OpenStatus, format_status, format_weekly, status, weekly_summary
-from chatbot.knowledge import Closure, Department, load_knowledge
+from chatbot.knowledge import hours
+from chatbot.knowledge.hours import TOKYO, OpenStatus, format_status, format_weekly, status, weekly_summary
+from chatbot.knowledge.loading import Closure, Department, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICE = (dt.time(8, 30), dt.time(17, 15))

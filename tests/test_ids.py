@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 
-from chatbot import ids
+from chatbot.core import ids
 
 
 def test_answer_ids_are_version_4_uuids_and_unique() -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import index, reindex
-from chatbot.index import IndexFailure
-from chatbot.live import LiveIndex
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.search import publish as reindex
+from chatbot.search import versions as index
+from chatbot.search.live import LiveIndex
+from chatbot.search.versions import IndexFailure
 from tests.conftest import REPO, make_settings
 
 SMALL = ["mynumber/mynumber-card-apply.md", "mynumber/mynumber-card-lost.md", "general/general-office-hours.md",

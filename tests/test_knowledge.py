@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from chatbot.cli import main
-from chatbot.knowledge import load_knowledge
+from chatbot.knowledge.loading import load_knowledge
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = """---

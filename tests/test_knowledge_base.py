@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.knowledge import load_knowledge
+from chatbot.knowledge.loading import load_knowledge
 
 REPO = Path(__file__).resolve().parents[1]
 

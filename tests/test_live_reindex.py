@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from chatbot.devserver import gunicorn, settings_env
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.web.devserver import gunicorn, settings_env
 from tests.test_index import SMALL, edit_answer, small  # noqa: F401 - fixture reused
 
 QUESTION = "マイナンバーカードを申請したい"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatbot.redact import (
+from chatbot.core.redact import (
     ADDRESS,
     CARD,
     CORPORATE_NUMBER,

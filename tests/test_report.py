@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import report
-from chatbot.convlog import ConversationLog, Turn
-from chatbot.hours import TOKYO
-from chatbot.index import load_current
-from chatbot.knowledge import KnowledgeBase, load_knowledge
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.knowledge.hours import TOKYO
+from chatbot.knowledge.loading import KnowledgeBase, load_knowledge
+from chatbot.reports import build as report
+from chatbot.search.versions import load_current
+from chatbot.store.conversations import ConversationLog, Turn
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=TOKYO)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from chatbot.respell import ReadingLexicon
-from chatbot.textproc import Analyzer
+from chatbot.search.respell import ReadingLexicon
+from chatbot.text.japanese import Analyzer
 
 FAQ_TEXTS = (
     "マイナンバーカードの暗証番号を忘れた場合はどうすればいいですか？",

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from chatbot.textproc import Analyzer, char_bigrams, normalize, to_katakana
+from chatbot.text.japanese import Analyzer, char_bigrams, normalize, to_katakana
 
 SYNONYMS = {"マイナンバーカード": ("マイナ", "マイナカード", "個人番号カード", "まいなんばーかーど")}
 

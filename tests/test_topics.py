@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.knowledge import load_knowledge
-from chatbot.textproc import Analyzer
-from chatbot.topics import TopicIndex
+from chatbot.knowledge.loading import load_knowledge
+from chatbot.search.topics import TopicIndex
+from chatbot.text.japanese import Analyzer
 
 REPO = Path(__file__).resolve().parents[1]
 

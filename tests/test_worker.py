@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chatbot.devserver import serve
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.web.devserver import serve
 
 
 def test_connection_is_closed_politely_after_the_request_cap(built: Settings, tmp_path: Path) -> None:

@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from chatbot.convlog import ConversationLog
-from chatbot.hours import TOKYO
-from chatbot.index import IndexFailure
-from chatbot.live import LiveIndex
-from chatbot.logs import configure_logging
-from chatbot.metrics import Metrics
-from chatbot.settings import Settings
+from chatbot.core.logs import configure_logging
+from chatbot.core.settings import Settings
+from chatbot.knowledge.hours import TOKYO
+from chatbot.search.live import LiveIndex
+from chatbot.search.versions import IndexFailure
+from chatbot.store.conversations import ConversationLog
 from chatbot.web import api, errors, pages, security
+from chatbot.web.metrics import Metrics
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> Flask:

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from chatbot import ids
-from chatbot.answer import Draft, contact_card, draft_reply
-from chatbot.convlog import Turn
-from chatbot.index import IndexFailure
+from chatbot.core import ids
+from chatbot.search.versions import IndexFailure
+from chatbot.serving.respond import Draft, contact_card, draft_reply
+from chatbot.store.conversations import Turn
 from chatbot.web.errors import ApiError
 from chatbot.web.ratelimit import RateLimiter, parse_rules
 

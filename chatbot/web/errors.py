@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from chatbot import messages
+from chatbot.core import messages
 
 log = logging.getLogger(__name__)
 

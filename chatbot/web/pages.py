@@ -9,7 +9,7 @@ from importlib import resources
 from flask import Blueprint, Response, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from chatbot import messages
+from chatbot.core import messages
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 TEXTS_TOKEN = "__CHATBOT_TEXTS__"

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")

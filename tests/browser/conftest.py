@@ -51,8 +51,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external.rstrip("/")
         return
-    from chatbot import reindex
-    from chatbot.devserver import gunicorn
+    from chatbot.search import publish as reindex
+    from chatbot.web.devserver import gunicorn
     from tests.conftest import make_settings
 
     tmp = tmp_path_factory.mktemp("chatbot-server")

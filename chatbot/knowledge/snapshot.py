@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chatbot.knowledge import FAQ, Closure, Department, KnowledgeBase
+from chatbot.knowledge.loading import FAQ, Closure, Department, KnowledgeBase
 
 
 def dump(kb: KnowledgeBase) -> dict[str, Any]:

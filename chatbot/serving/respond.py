@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot import hours, messages
-from chatbot.engine import Hit
-from chatbot.index import ServingIndex
-from chatbot.knowledge import FAQ, Department
-from chatbot.topics import Topic
+from chatbot.core import messages
+from chatbot.knowledge import hours
+from chatbot.knowledge.loading import FAQ, Department
+from chatbot.search.engine import Hit
+from chatbot.search.topics import Topic
+from chatbot.search.versions import ServingIndex
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")

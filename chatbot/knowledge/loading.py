@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from chatbot import messages
+from chatbot.core import messages
 
 FAQ_FIELDS_REQUIRED = ("id", "question", "alt_questions", "category", "department", "updated", "status")
 FAQ_FIELDS_OPTIONAL = ("tags", "url", "en")
@@ -95,7 +95,7 @@ class Department:
     closed_on_holidays: bool = True
     year_end_closed: bool = True
     # Matters the department handles, in citizens' words: a question naming one that no FAQ covers
-    # is routed here instead of being answered with the nearest FAQ (chatbot.topics).
+    # is routed here instead of being answered with the nearest FAQ (chatbot.search.topics).
     topics: tuple[str, ...] = ()
 
 

@@ -11,9 +11,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot import index
-from chatbot.index import IndexFailure, ServingIndex
-from chatbot.settings import Settings
+from chatbot.core.settings import Settings
+from chatbot.search import versions as index
+from chatbot.search.versions import IndexFailure, ServingIndex
 
 
 @dataclass(frozen=True)

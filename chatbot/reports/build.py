@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import yaml
 
-from chatbot import messages
-from chatbot.convlog import ConversationLog, Turn
-from chatbot.hours import TOKYO
-from chatbot.knowledge import FAQ, KnowledgeBase, load_knowledge, question_key
-from chatbot.settings import Settings
-from chatbot.textproc import Analyzer, to_katakana
+from chatbot.core import messages
+from chatbot.core.settings import Settings
+from chatbot.knowledge.hours import TOKYO
+from chatbot.knowledge.loading import FAQ, KnowledgeBase, load_knowledge, question_key
+from chatbot.store.conversations import ConversationLog, Turn
+from chatbot.text.japanese import Analyzer, to_katakana
 
 if TYPE_CHECKING:
-    from chatbot.index import ServingIndex
+    from chatbot.search.versions import ServingIndex
 
 log = logging.getLogger(__name__)
 
@@ -535,7 +535,7 @@ def run(settings: Settings, since: dt.timedelta, fmt: str = "html", output: Path
 
 
 def _serving_guess(index_dir: Path) -> DepartmentGuess | None:
-    from chatbot.index import IndexFailure, load_current  # torch and FAISS load only when reports run
+    from chatbot.search.versions import IndexFailure, load_current  # torch and FAISS load only when reports run
 
     try:
         return index_guess(load_current(index_dir))

@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.settings import PREFIX, Settings
+from chatbot.core.settings import PREFIX, Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = REPO / "gunicorn.conf.py"
 CHATBOT_APP = "chatbot.web:create_app()"
 

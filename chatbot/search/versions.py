@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot import snapshot
-from chatbot.engine import Document, SearchEngine
-from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge
-from chatbot.memo import BoundedMemo
-from chatbot.settings import Settings
-from chatbot.textproc import Analyzer
-from chatbot.topics import TopicIndex
+from chatbot.core.memo import BoundedMemo
+from chatbot.core.settings import Settings
+from chatbot.knowledge import snapshot
+from chatbot.knowledge.loading import FAQ, KnowledgeBase, Problem, load_knowledge
+from chatbot.search.engine import Document, SearchEngine
+from chatbot.search.topics import TopicIndex
+from chatbot.text.japanese import Analyzer
 
 FORMAT = 2
 MANIFEST = "manifest.json"

@@ -22,10 +22,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from chatbot.embedding import Encoder, TrainingConfig, build_default_model, load_encoder
-from chatbot.lexical import BM25Channel
-from chatbot.respell import ReadingLexicon
-from chatbot.textproc import Analysis, Analyzer
+from chatbot.search.dense import Encoder, TrainingConfig, build_default_model, load_encoder
+from chatbot.search.lexical import BM25Channel
+from chatbot.search.respell import ReadingLexicon
+from chatbot.text.japanese import Analysis, Analyzer
 
 DEFAULT_MODEL_NAME = "builtin-chive-static"
 ENGINE_FILE = "engine.json"
@@ -114,7 +114,7 @@ class EngineParams:
     w_reading_kana: float = 3.0  # the same for a query without kanji, where readings are all there is to match
     w_dense_question: float = 1.0  # cosine, best of question and alt questions
     w_dense_answer: float = 1.0  # cosine, answer
-    respell: bool = True  # query words no FAQ uses → FAQ words with the same reading (chatbot.respell)
+    respell: bool = True  # query words no FAQ uses → FAQ words with the same reading (chatbot.search.respell)
     sentence_pairs: bool = False  # also train question ↔ each answer sentence, not only the whole answer
     dense_candidates: int = 512  # FAISS rows fetched per query; all of them for small indexes
     training: TrainingConfig = TrainingConfig()

@@ -19,10 +19,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from chatbot import ids
-from chatbot.index import IndexFailure
-from chatbot.live import LiveIndex
-from chatbot.redact import contains_personal_data
+from chatbot.core import ids
+from chatbot.core.redact import contains_personal_data
+from chatbot.search.live import LiveIndex
+from chatbot.search.versions import IndexFailure
 
 log = logging.getLogger("chatbot.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

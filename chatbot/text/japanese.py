@@ -43,7 +43,7 @@ class Analysis:
 
     tokens: tuple[str, ...]  # normalized forms of content words
     readings: tuple[str, ...]  # katakana reading bigrams, so kana-only questions meet kanji FAQs
-    morphemes: tuple[Morpheme, ...] = ()  # every morpheme, for respelling by reading (chatbot.respell)
+    morphemes: tuple[Morpheme, ...] = ()  # every morpheme, for respelling by reading (chatbot.search.respell)
 
     @property
     def reading(self) -> str:

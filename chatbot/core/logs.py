@@ -15,8 +15,8 @@ import logging.handlers
 import sys
 from typing import Any
 
-from chatbot.redact import redact
-from chatbot.settings import Settings
+from chatbot.core.redact import redact
+from chatbot.core.settings import Settings
 
 _CLIENT_FIELDS = frozenset({"method", "path"})
 _EXTRA_FIELDS = ("event", "request_id", "method", "path", "status", "latency_ms", "outcome", "index_version")

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import jpholiday
 
-from chatbot import messages
-from chatbot.knowledge import Closure, Department
+from chatbot.core import messages
+from chatbot.knowledge.loading import Closure, Department
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Long enough to cross the New Year break plus a run of staff closures; short enough to stay cheap.

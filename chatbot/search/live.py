@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from chatbot.index import IndexFailure, ServingIndex, current_version, load_version, versions_dir
+from chatbot.search.versions import IndexFailure, ServingIndex, current_version, load_version, versions_dir
 
 log = logging.getLogger(__name__)
 

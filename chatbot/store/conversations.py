@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chatbot.memo import BoundedMemo
-from chatbot.redact import redact
+from chatbot.core.memo import BoundedMemo
+from chatbot.core.redact import redact
 
 log = logging.getLogger(__name__)
 
