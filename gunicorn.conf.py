@@ -25,7 +25,8 @@ Why these values (2-core server, answers are CPU-bound and take a few millisecon
   memory creep: weeks at a city's traffic, minutes at full load. It was 20,000 ± 2,000: under load
   each worker restarted every ~10 s, both in the same second (measured: no worker serving for a
   moment, fresh memos, p99 62 ms against 40 ms in a run without a recycle).
-Every value can be overridden with GUNICORN_* style command-line flags or these env vars.
+Every value can be overridden with gunicorn's command-line flags or the CHATBOT_* settings named
+here (declared in chatbot/core/settings.py).
 """
 
 import gc
@@ -34,20 +35,23 @@ import shutil
 import sys
 import tempfile
 
-workers = int(os.environ.get("CHATBOT_WORKERS", os.cpu_count() or 2))
-threads = int(os.environ.get("CHATBOT_THREADS", 2))
+from chatbot.core.settings import Settings
+
+_settings = Settings.from_env()
+workers = _settings.workers or os.cpu_count() or 2
+threads = _settings.threads
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before the app (and torch) is imported by preload
-sys.setswitchinterval(float(os.environ.get("CHATBOT_SWITCH_INTERVAL_MS", "1")) / 1000)  # inherited by workers
+sys.setswitchinterval(_settings.switch_interval_ms / 1000)  # inherited by workers
 worker_class = "chatbot.web.worker.BalancingThreadWorker"
 preload_app = True
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = int(os.environ.get("CHATBOT_MAX_REQUESTS", "200000"))
+max_requests = _settings.max_requests
 max_requests_jitter = max_requests // 4
 accesslog = None  # the app writes one structured JSON line per request instead
 errorlog = "-"
-bind = os.environ.get("CHATBOT_BIND", "127.0.0.1:8000")
+bind = _settings.bind
 
 # Aggregate /metrics across workers (prometheus_client multiprocess mode). Every counter update writes
 # to a memory-mapped file there; on a disk file system the kernel writes those pages back and

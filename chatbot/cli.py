@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
+from chatbot.core.languages import LANGUAGES
 from chatbot.core.settings import SETTINGS, Settings
-from chatbot.knowledge.loading import load_knowledge
+from chatbot.knowledge import load_knowledge
 
 
 @click.group()
@@ -90,13 +91,14 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
 
     from chatbot.core.logs import configure_logging
     from chatbot.search import publish as pipeline
-    from chatbot.search.versions import IndexFailure
+    from chatbot.search.versions import BuildSpec, IndexFailure
 
     settings = _settings()
-    configure_logging(settings)
+    configure_logging(settings.log_level, settings.log_dir)
     log = logging.getLogger("chatbot.search.publish")
     try:
-        outcome = pipeline.run(settings, force=force, smoke_file=smoke_file)
+        outcome = pipeline.run(BuildSpec.from_settings(settings), settings.answer_threshold, settings.keep_versions,
+                               force=force, smoke_file=smoke_file)
     except (IndexFailure, OSError) as exc:
         log.error("index not published, the current one keeps serving: %s", exc)
         _report_failure(exc)
@@ -112,13 +114,13 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
 @main.command()
 def rollback() -> None:
     """Re-publish the version before the current one."""
-    from chatbot.search import versions as index
+    from chatbot.search import versions as index_versions
 
     settings = _settings()
     try:
-        with index.build_lock(settings.index_dir):
-            version = index.rollback(settings.index_dir)
-    except index.IndexFailure as exc:
+        with index_versions.build_lock(settings.index_dir):
+            version = index_versions.rollback(settings.index_dir)
+    except index_versions.IndexFailure as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"now serving {version} / 公開中の索引を {version} に戻しました")
 
@@ -126,12 +128,12 @@ def rollback() -> None:
 @main.command()
 def versions() -> None:
     """List index versions on disk; * marks the one served."""
-    from chatbot.search import versions as index
+    from chatbot.search import versions as index_versions
 
     settings = _settings()
-    current = index.current_version(settings.index_dir)
-    for name in index.list_versions(settings.index_dir):
-        manifest = index.read_manifest(index.versions_dir(settings.index_dir) / name)
+    current = index_versions.current_version(settings.index_dir)
+    for name in index_versions.list_versions(settings.index_dir):
+        manifest = index_versions.read_manifest(index_versions.versions_dir(settings.index_dir) / name)
         mark = "*" if name == current else " "
         click.echo(f"{mark} {name}  built {manifest['built_at']}  FAQs {manifest['counts']['published']}")
 
@@ -139,25 +141,27 @@ def versions() -> None:
 @main.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the reply as JSON (one object per question).")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Reply language (default: detect).")
+@click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None, help="Reply language (default: detect).")
 def ask(question: str | None, as_json: bool, lang: str | None) -> None:
     """Answer QUESTION; without it, answer one question per line from stdin."""
     from chatbot.knowledge.hours import TOKYO
-    from chatbot.search import versions as index
-    from chatbot.serving.respond import respond
+    from chatbot.search import versions as index_versions
+    from chatbot.serving.respond import contact_card, respond
 
     settings = _settings()
     try:
-        serving = index.load_current(settings.index_dir)
-    except index.IndexFailure as exc:
+        serving = index_versions.load_current(settings.index_dir)
+    except index_versions.IndexFailure as exc:
         raise click.ClickException(str(exc)) from exc
     questions = [question] if question is not None else (line.strip() for line in sys.stdin)
     for text in questions:
         if not text:
             continue
-        reply = respond(serving, text, now=dt.datetime.now(TOKYO), lang=lang,
-                        threshold=settings.answer_threshold, suggest_threshold=settings.suggest_threshold)
-        click.echo(json.dumps(reply, ensure_ascii=False) if as_json else _plain(text, reply))
+        reply = respond(serving, text, lang=lang, threshold=settings.answer_threshold,
+                        suggest_threshold=settings.suggest_threshold)
+        contact = contact_card(reply.department, serving.kb.closures, dt.datetime.now(TOKYO), reply.lang)
+        shaped = {**reply.to_json(), "contact": contact.to_json()}
+        click.echo(json.dumps(shaped, ensure_ascii=False) if as_json else _plain(text, shaped))
 
 
 def _plain(question: str, reply: dict) -> str:
@@ -189,13 +193,15 @@ def serve(host: str, port: int) -> None:
               help="Write a draft FAQ for each large group of unanswered questions into DIR.")
 def report(since: str, fmt: str, output: Path | None, draft_dir: Path | None) -> None:
     """What citizens asked: answered/fallback rates, unanswered and 👎 questions grouped, stale FAQs."""
-    from chatbot.reports import build as reports
+    from chatbot.reports.run import parse_since, run
 
     try:
-        period = reports.parse_since(since)
+        period = parse_since(since)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from exc
-    result = reports.run(_settings(), period, fmt=fmt, output=output, draft_dir=draft_dir)
+    settings = _settings()
+    result = run(settings.knowledge_dir, settings.index_dir, settings.db_url, settings.stale_days, period, fmt=fmt,
+                 output=output, draft_dir=draft_dir)
     if output is None:
         click.echo(result.text)
     for path in result.drafts:

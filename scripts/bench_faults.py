@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatbot.core.settings import Settings  # noqa: E402
-from chatbot.search import versions as index  # noqa: E402
-from chatbot.store.conversations import sqlite_path  # noqa: E402
+from chatbot.search import versions  # noqa: E402
+from chatbot.store.db import sqlite_path  # noqa: E402
 from chatbot.web.devserver import Server, serve, settings_env  # noqa: E402
 from scripts.bench_http import (  # noqa: E402
     BENCH_DIR,
@@ -170,7 +170,7 @@ def fault_reindex(server: Server, settings: Settings) -> str:
     took = time.monotonic() - started
     if proc.returncode:
         return f"reindex FAILED (exit {proc.returncode}) after {took:.1f} s: {proc.stderr.strip()[-300:]}"
-    new = index.current_version(settings.index_dir)
+    new = versions.current_version(settings.index_dir)
     live = wait_for(lambda: set(versions_seen(server, 1.0)) == {new}, 60)
     reply = get_json(server.url + "/api/chat", {"message": EDITED_QUESTION})
     served = reply["faq"] is not None and marker in reply["faq"]["answer"]
@@ -185,7 +185,7 @@ def fault_kill(server: Server, settings: Settings) -> str:
     os.kill(victim, signal.SIGKILL)
     replaced = wait_for(lambda: len(server.worker_pids()) == len(before) and victim not in server.worker_pids(), 60)
     seen = versions_seen(server, 2 * settings.reload_seconds + 2)
-    current = index.current_version(settings.index_dir)
+    current = versions.current_version(settings.index_dir)
     stale = {v: n for v, n in seen.items() if v != current}
     return (f"killed {victim}; replaced after {replaced if replaced is None else round(replaced, 1)} s; "
             f"probes after: {dict(seen)}" + (f"; STALE/failed probes {stale} (current {current})" if stale else ""))
@@ -222,19 +222,19 @@ def fault_readonly(server: Server, settings: Settings, hold: float, log: Path) -
 
 def fault_corrupt(server: Server, settings: Settings) -> str:
     """(d) A damaged version is published: every worker must refuse it and keep serving the old one."""
-    old = index.current_version(settings.index_dir)
-    with index.build_lock(settings.index_dir):
-        built = index.build(settings, force=True)
+    old = versions.current_version(settings.index_dir)
+    with versions.build_lock(settings.index_dir):
+        built = versions.build(versions.BuildSpec.from_settings(settings), force=True)
     victim = built.directory / "engine" / "faiss.index"
     data = bytearray(victim.read_bytes())
     middle = len(data) // 2
     data[middle:middle + 64] = bytes(64)
     victim.write_bytes(bytes(data))
-    index.publish(settings.index_dir, built.version)
+    versions.publish(settings.index_dir, built.version)
     time.sleep(2 * settings.reload_seconds + 1)
     seen = versions_seen(server, 3)
     refused = get_json(server.url + "/api/health")["refused_versions"]
-    index.publish(settings.index_dir, old)  # the operator's rollback; new workers must not meet the bad one
+    versions.publish(settings.index_dir, old)  # the operator's rollback; new workers must not meet the bad one
     verdict = "OK, old version kept" if set(seen) == {old} and built.version in refused else "NOT REFUSED"
     return f"published corrupted {built.version} (faiss.index zeroed 64 B); probes: {dict(seen)}; {verdict}; " \
            f"rolled back to {old}"
@@ -312,7 +312,7 @@ def main() -> None:
     log = work / "gunicorn.log"
     settings = prepare(work, args.rebuild)
     print(f"{args.clients} clients, {args.pause * 1000:.0f} ms think time, {args.minutes:g} min; workers "
-          f"{args.workers}; serving {index.current_version(settings.index_dir)}; work dir {work}")
+          f"{args.workers}; serving {versions.current_version(settings.index_dir)}; work dir {work}")
     faults: list[tuple[str, float, Callable[[Server], str]]] = [
         ("a. re-index with a changed answer", 0.15, lambda s: fault_reindex(s, settings)),
         ("b. SIGKILL one worker", 0.35, lambda s: fault_kill(s, settings)),

@@ -35,7 +35,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from chatbot.core.settings import Settings
-from chatbot.search import publish as reindex
+from chatbot.search import publish
+from chatbot.search.versions import BuildSpec
 from chatbot.web.devserver import REPO, Server, serve
 
 QUERIES = REPO / "tests" / "eval" / "queries.tsv"
@@ -270,7 +271,8 @@ def ensure_index(settings: Settings, rebuild: bool = False) -> str:
 
     The reuse check looks at the knowledge, not the engine code: pass rebuild after changing the engine.
     """
-    return reindex.run(settings, force=rebuild).version
+    return publish.run(BuildSpec.from_settings(settings), settings.answer_threshold, settings.keep_versions,
+                       force=rebuild).version
 
 
 @dataclass

@@ -19,10 +19,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from eval_kb import read_rows  # noqa: E402
 from eval_localgovfaq import parse_corpus  # noqa: E402
 
-from chatbot.knowledge.loading import load_knowledge  # noqa: E402
+from chatbot.knowledge import load_knowledge  # noqa: E402
 from chatbot.search.engine import SearchEngine  # noqa: E402
 from chatbot.search.versions import documents  # noqa: E402
-from chatbot.text.japanese import Analyzer  # noqa: E402
+from chatbot.text.japanese import JapaneseAnalyzer  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     kb, _ = load_knowledge(ROOT / "knowledge")
     queries = [row.query for row in read_rows()]
     with tempfile.TemporaryDirectory() as workdir:
-        engine = SearchEngine.build(documents(kb), Analyzer(kb.synonyms), Path(workdir))
+        engine = SearchEngine.build(documents(kb), JapaneseAnalyzer(kb.synonyms), Path(workdir))
         for query in queries:  # warm-up
             engine.search(query)
         # `explain` is `search` without its per-version memo: the cost of a question seen for the first time.
@@ -53,7 +53,7 @@ def main() -> None:
         docs = parse_corpus(args.data / "corpus.json")
         with tempfile.TemporaryDirectory() as workdir:
             started = time.perf_counter()
-            SearchEngine.build(docs, Analyzer(), Path(workdir))
+            SearchEngine.build(docs, JapaneseAnalyzer(), Path(workdir))
             print(f"build of {len(docs)} benchmark documents (tokenise + train + encode + FAISS): "
                   f"{time.perf_counter() - started:.1f} s")
 

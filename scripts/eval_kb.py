@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatbot.core.settings import Settings  # noqa: E402
-from chatbot.knowledge.loading import load_knowledge  # noqa: E402
+from chatbot.knowledge import load_knowledge  # noqa: E402
 from chatbot.search.engine import ConfidenceModel, Evidence, SearchEngine  # noqa: E402
 from chatbot.search.topics import TopicIndex  # noqa: E402
 from chatbot.search.versions import documents  # noqa: E402
-from chatbot.text.japanese import Analyzer  # noqa: E402
+from chatbot.text.japanese import JapaneseAnalyzer  # noqa: E402
 
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
@@ -115,7 +115,7 @@ def main() -> None:
     kb, _ = load_knowledge(args.knowledge)
     rows = read_rows(args.rows)
     with tempfile.TemporaryDirectory() as workdir:
-        engine = SearchEngine.build(documents(kb), Analyzer(kb.synonyms), Path(workdir), model=args.model)
+        engine = SearchEngine.build(documents(kb), JapaneseAnalyzer(kb.synonyms), Path(workdir), model=args.model)
         topics = TopicIndex.build(kb, engine.analyzer)
         outcomes = []
         for row in rows:

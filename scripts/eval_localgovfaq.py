@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatbot.search.engine import Document, EngineParams, SearchEngine  # noqa: E402
-from chatbot.text.japanese import Analyzer  # noqa: E402
+from chatbot.text.japanese import JapaneseAnalyzer  # noqa: E402
 
 SWITCHES = {
     "no-dense": {"w_dense_question": 0.0, "w_dense_answer": 0.0},
@@ -73,7 +73,7 @@ def main() -> None:
     params = apply_overrides(EngineParams(), overrides)
     docs = parse_corpus(args.data / "corpus.json")
     queries = json.loads((args.data / "queries.json").read_text(encoding="utf-8"))
-    analyzer = Analyzer(split_mode=args.split_mode)
+    analyzer = JapaneseAnalyzer(split_mode=args.split_mode)
     with tempfile.TemporaryDirectory() as workdir:
         started = time.perf_counter()
         engine = SearchEngine.build(docs, analyzer, Path(workdir), model=args.model, params=params)

@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.core.settings import Settings
-from chatbot.search import publish as reindex
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import make_settings, publish_index, small_knowledge
 
 # Personal data the tests send to the service; none may ever be stored or logged raw.
 SEEDED_PERSONAL_VALUES = (
@@ -27,19 +25,6 @@ SEEDED_PERSONAL_VALUES = (
 )
 
 
-def make_settings(root: Path, **overrides: object) -> Settings:
-    """Settings isolated from the developer's environment, rooted in a temp dir."""
-    values: dict[str, object] = {
-        "knowledge_dir": REPO / "knowledge",
-        "index_dir": root / "index",
-        "db_url": f"sqlite:///{root / 'chatbot.sqlite3'}",
-        "log_dir": root / "logs",
-        "reload_seconds": 0.2,
-    }
-    values.update(overrides)
-    return Settings.from_env(environ={}, **values)
-
-
 @pytest.fixture(scope="session")
 def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.getbasetemp()
@@ -49,7 +34,7 @@ def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A published index of the bundled knowledge base (built once, read-only for tests)."""
     settings = make_settings(tmp_path_factory.mktemp("shared"))
-    reindex.run(settings)
+    publish_index(settings)
     return settings
 
 
@@ -57,6 +42,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def app_settings(built: Settings, tmp_path: Path) -> Settings:
     """The shared index with a fresh database and log directory per test."""
     return make_settings(tmp_path, index_dir=built.index_dir)
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> Settings:
+    """A five-FAQ knowledge base (fast to build) with its own index directory."""
+    return small_knowledge(tmp_path)
 
 
 @pytest.fixture()

@@ -13,10 +13,10 @@ import json
 import logging
 import logging.handlers
 import sys
+from pathlib import Path
 from typing import Any
 
 from chatbot.core.redact import redact
-from chatbot.core.settings import Settings
 
 _CLIENT_FIELDS = frozenset({"method", "path"})
 _EXTRA_FIELDS = ("event", "request_id", "method", "path", "status", "latency_ms", "outcome", "index_version")
@@ -39,7 +39,7 @@ class RedactingJsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(level: str, log_dir: Path | None = None) -> None:
     """Idempotent: gunicorn workers and tests may create several apps in one process."""
     # No log line here or in gunicorn's format carries a source location or a thread name; not collecting
     # them spares every request a stack walk and lookups (the logging HOWTO's "Optimization"). The process
@@ -47,15 +47,15 @@ def configure_logging(settings: Settings) -> None:
     logging._srcfile = None  # type: ignore[attr-defined]
     logging.logThreads = logging.logMultiprocessing = False
     root = logging.getLogger("chatbot")
-    root.setLevel(settings.log_level.upper())
+    root.setLevel(level.upper())
     root.propagate = False
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if settings.log_dir:
-        settings.log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.WatchedFileHandler(settings.log_dir / "chatbot.log", encoding="utf-8"))
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.WatchedFileHandler(log_dir / "chatbot.log", encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(RedactingJsonFormatter())
         root.addHandler(handler)

@@ -1,13 +1,35 @@
-"""Access to the user-facing text kept in ``messages.yaml``."""
+"""The message catalogue: every user-facing text, keyed by message and then by language code.
+
+Texts are rendered at the edge, in the language asked for, following the registry's fallback chain
+(chatbot.core.languages); ``tests/test_docs.py`` checks that every key exists in every language, so
+the chain is a safety net rather than a habit. A value that is itself text (a fragment such as
+"a list of strings") is passed as ``Ref(key)`` and rendered in the same language as its message.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from chatbot.core import languages
+
 _FILE = Path(__file__).with_name("messages.yaml")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A catalogue text used as a placeholder value of another message."""
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def to(cls, key: str, **values: object) -> Ref:
+        return cls(key, tuple(values.items()))
 
 
 @cache
@@ -16,17 +38,21 @@ def catalogue() -> dict[str, dict[str, str]]:
         return yaml.safe_load(fh)
 
 
-def text(key: str, lang: str = "ja", **values: object) -> str:
-    """One message in one language with its placeholders filled in."""
+def template(key: str, lang: str) -> str:
+    """One message in one language with its placeholders left in (the widget fills its own)."""
     entry = catalogue()[key]
-    template = entry.get(lang) or entry["ja"]
-    return template.format_map(_Defaulting(values))
+    return next(entry[code] for code in languages.chain(lang) if code in entry)
 
 
-class _Defaulting(dict):
-    """Lets the English text use ``{detail_en}`` and fall back to ``{detail}``."""
+def text(key: str, lang: str = languages.DEFAULT, **values: object) -> str:
+    """One message in one language with its placeholders filled in."""
+    return template(key, lang).format_map(_rendered(values, lang))
 
-    def __missing__(self, key: str) -> object:
-        if key.endswith("_en"):
-            return self.get(key[:-3], "")
-        return "{" + key + "}"
+
+def texts(key: str, **values: object) -> dict[str, str]:
+    """The message in every registered language (error bodies, staff output)."""
+    return {code: text(key, code, **values) for code in languages.CODES}
+
+
+def _rendered(values: Mapping[str, object], lang: str) -> dict[str, object]:
+    return {name: text(v.key, lang, **dict(v.values)) if isinstance(v, Ref) else v for name, v in values.items()}

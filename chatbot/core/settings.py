@@ -1,17 +1,68 @@
 """One settings object, read from ``CHATBOT_*`` environment variables.
 
-Every setting is declared once in ``SETTINGS`` with its default and a help line, so the
-README table, ``chatbot settings`` and the code can never disagree.
+Every setting is declared once in ``SETTINGS`` with its default, its parser and a help line, so the
+README table (checked by tests/test_docs.py), ``chatbot settings``, gunicorn.conf.py and the code can
+never disagree. Entry points read the settings; the functions they call get only the values they use.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 PREFIX = "CHATBOT_"
+_TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
+
+
+def text(value: str) -> str:
+    return value
+
+
+def integer(value: str) -> int:
+    return int(value)
+
+
+def optional_integer(value: str) -> int | None:
+    """Empty means "let the program choose" (e.g. one worker per core)."""
+    return int(value) if value.strip() else None
+
+
+def number(value: str) -> float:
+    return float(value)
+
+
+def boolean(value: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case); anything else is an error, never a guess."""
+    folded = value.strip().lower()
+    if folded not in _TRUE | _FALSE:
+        raise ValueError("write true or false")
+    return folded in _TRUE
+
+
+def path(value: str) -> Path:
+    return Path(value)
+
+
+def optional_path(value: str) -> Path | None:
+    return Path(value) if value else None
+
+
+def items(value: str) -> tuple[str, ...]:
+    """A comma-separated list; blanks dropped."""
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def duration(value: str) -> float:
+    """Seconds: ``2``, ``2s``, ``500ms``, ``5m``, ``1h``."""
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError("write a duration such as 2, 2s, 500ms or 5m")
+    return float(match.group(1)) * _SECONDS[match.group(2)]
 
 
 @dataclass(frozen=True)
@@ -19,25 +70,32 @@ class Setting:
     name: str
     default: str
     help: str
+    parse: Callable[[str], object]
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("KNOWLEDGE_DIR", "knowledge", "FAQ Markdown, departments.yaml, synonyms.yaml, closures.yaml"),
-    Setting("INDEX_DIR", "var/index", "Versioned search indexes; `current` points at the one served"),
-    Setting("DB_URL", "sqlite:///var/chatbot.sqlite3", "Conversation log database (SQLite file URL)"),
-    Setting("EMBEDDING_MODEL", "", "Local sentence-transformers model directory; empty = built-in chiVe model"),
-    Setting("FAISS_INDEX", "Flat", "FAISS index factory string (inner product), e.g. Flat or HNSW32"),
-    Setting("ANSWER_THRESHOLD", "0.5", "Confidence at or above which an FAQ is answered, else fallback"),
-    Setting("SUGGEST_THRESHOLD", "0.2", "Confidence at or above which an FAQ is offered as a suggestion"),
-    Setting("MAX_MESSAGE_CHARS", "500", "Longest accepted chat message, in characters"),
+    Setting("KNOWLEDGE_DIR", "knowledge", "FAQ Markdown, departments.yaml, synonyms.yaml, closures.yaml", path),
+    Setting("INDEX_DIR", "var/index", "Versioned search indexes; `current` points at the one served", path),
+    Setting("DB_URL", "sqlite:///var/chatbot.sqlite3", "Conversation log database (SQLite file URL)", text),
+    Setting("EMBEDDING_MODEL", "", "Local sentence-transformers model directory; empty = built-in chiVe model", text),
+    Setting("FAISS_INDEX", "Flat", "FAISS index factory string (inner product), e.g. Flat or HNSW32", text),
+    Setting("ANSWER_THRESHOLD", "0.5", "Confidence at or above which an FAQ is answered, else fallback", number),
+    Setting("SUGGEST_THRESHOLD", "0.2", "Confidence at or above which an FAQ is offered as a suggestion", number),
+    Setting("MAX_MESSAGE_CHARS", "500", "Longest accepted chat message, in characters", integer),
     Setting("RATE_LIMIT", "30 per minute;300 per hour",
-            "Per-client limit on chat and feedback requests, counted per worker process; empty = none"),
-    Setting("CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser"),
-    Setting("KEEP_VERSIONS", "5", "Index versions kept on disk after a publish (for rollback)"),
-    Setting("RELOAD_SECONDS", "2", "How often a worker checks for a newly published index"),
-    Setting("LOG_DIR", "", "Also write application logs to files in this directory"),
-    Setting("LOG_LEVEL", "INFO", "Application log level"),
-    Setting("STALE_DAYS", "365", "FAQs not updated for this many days are listed in reports"),
+            "Per-client limit on chat and feedback requests, counted per worker process; empty = none", text),
+    Setting("CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser", items),
+    Setting("KEEP_VERSIONS", "5", "Index versions kept on disk after a publish (for rollback)", integer),
+    Setting("RELOAD_SECONDS", "2", "How often a worker checks for a newly published index (2, 2s, 500ms)", duration),
+    Setting("LOG_DIR", "", "Also write application logs to files in this directory", optional_path),
+    Setting("LOG_LEVEL", "INFO", "Application log level", text),
+    Setting("STALE_DAYS", "365", "FAQs not updated for this many days are listed in reports", integer),
+    Setting("BIND", "127.0.0.1:8000", "Address gunicorn listens on (gunicorn.conf.py)", text),
+    Setting("WORKERS", "", "gunicorn worker processes; empty = one per CPU core", optional_integer),
+    Setting("THREADS", "2", "Request threads per worker", integer),
+    Setting("SWITCH_INTERVAL_MS", "1", "Python's GIL switch interval in the server, in milliseconds", number),
+    Setting("MAX_REQUESTS", "200000", "A worker is recycled after this many requests (plus up to a quarter)", integer),
+    Setting("KEEPALIVE_REQUESTS", "100", "A kept-alive connection is closed after this many requests", integer),
 )
 
 
@@ -58,36 +116,29 @@ class Settings:
     log_dir: Path | None
     log_level: str
     stale_days: int
+    bind: str
+    workers: int | None
+    threads: int
+    switch_interval_ms: float
+    max_requests: int
+    keepalive_requests: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Read settings from the environment; keyword overrides win (tests, CLI options)."""
+        """Read settings from the environment; keyword overrides (already typed) win: tests, CLI options."""
         env = os.environ if environ is None else environ
-        raw = {s.name.lower(): env.get(PREFIX + s.name, s.default) for s in SETTINGS}
-        raw.update({k: v for k, v in overrides.items() if v is not None})
-        types = {f.name: f.type for f in fields(cls)}
         values: dict[str, object] = {}
-        for name, value in raw.items():
-            values[name] = _coerce(name, types[name], value)
+        for setting in SETTINGS:
+            name = setting.name.lower()
+            if overrides.get(name) is not None:
+                values[name] = overrides[name]
+                continue
+            raw = env.get(PREFIX + setting.name, setting.default)
+            try:
+                values[name] = setting.parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"{PREFIX}{setting.name}={raw!r}: {exc}") from None
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
         return cls(**values)  # type: ignore[arg-type]
-
-
-def _coerce(name: str, type_name: object, value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    try:
-        match type_name:
-            case "Path":
-                return Path(value)
-            case "Path | None":
-                return Path(value) if value else None
-            case "float":
-                return float(value)
-            case "int":
-                return int(value)
-            case "tuple[str, ...]":
-                return tuple(v.strip() for v in value.split(",") if v.strip())
-            case _:
-                return value
-    except ValueError as exc:
-        raise ValueError(f"{PREFIX}{name.upper()}={value!r}: {exc}") from None

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import jpholiday
 
 from chatbot.core import messages
-from chatbot.knowledge.loading import Closure, Department
+from chatbot.knowledge.model import Closure, Department
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 # Long enough to cross the New Year break plus a run of staff closures; short enough to stay cheap.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chatbot.knowledge.loading import FAQ, Closure, Department, KnowledgeBase
+from chatbot.knowledge.model import FAQ, Closure, Department, FaqText, KnowledgeBase
 
 
 def dump(kb: KnowledgeBase) -> dict[str, Any]:
@@ -28,17 +28,17 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
     faqs = tuple(
         FAQ(id=f["id"], question=f["question"], alt_questions=tuple(f["alt_questions"]), category=f["category"],
             department=f["department"], answer=f["answer"], updated=dt.date.fromisoformat(f["updated"]),
-            status=f["status"], tags=tuple(f["tags"]), url=f["url"], en_question=f["en_question"],
-            en_answer=f["en_answer"])
+            status=f["status"], tags=tuple(f["tags"]), url=f["url"],
+            translations={code: FaqText(**text) for code, text in f["translations"].items()})
         for f in data["faqs"]
     )
     departments = {d["key"]: Department(
         key=d["key"], name=d["name"], phone=d["phone"], email=d["email"], url=d["url"], location=d["location"],
-        note=d["note"], name_en=d["name_en"],
+        note=d["note"], names=d["names"],
         hours={int(day): tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans)
                for day, spans in d["hours"].items()},
         closed_on_holidays=d["closed_on_holidays"], year_end_closed=d["year_end_closed"],
-        topics=tuple(d.get("topics", ())),  # versions built before topics existed have none
+        topics=tuple(d["topics"]),
     ) for d in data["departments"]}
     closures = tuple(Closure(dt.date.fromisoformat(c["start"]), dt.date.fromisoformat(c["end"]), c["reason"],
                              tuple(c["departments"])) for c in data["closures"])
@@ -49,12 +49,13 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
 def _faq(f: FAQ) -> dict[str, Any]:
     return {"id": f.id, "question": f.question, "alt_questions": list(f.alt_questions), "category": f.category,
             "department": f.department, "answer": f.answer, "updated": f.updated.isoformat(), "status": f.status,
-            "tags": list(f.tags), "url": f.url, "en_question": f.en_question, "en_answer": f.en_answer}
+            "tags": list(f.tags), "url": f.url,
+            "translations": {code: {"question": t.question, "answer": t.answer} for code, t in f.translations.items()}}
 
 
 def _department(d: Department) -> dict[str, Any]:
     return {"key": d.key, "name": d.name, "phone": d.phone, "email": d.email, "url": d.url,
-            "location": d.location, "note": d.note, "name_en": d.name_en,
+            "location": d.location, "note": d.note, "names": dict(d.names),
             "hours": {str(day): [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in spans]
                       for day, spans in d.hours.items()},
             "closed_on_holidays": d.closed_on_holidays, "year_end_closed": d.year_end_closed,

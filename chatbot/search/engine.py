@@ -25,7 +25,7 @@ import numpy as np
 from chatbot.search.dense import Encoder, TrainingConfig, build_default_model, load_encoder
 from chatbot.search.lexical import BM25Channel
 from chatbot.search.respell import ReadingLexicon
-from chatbot.text.japanese import Analysis, Analyzer
+from chatbot.text import Analysis, Analyzer
 
 DEFAULT_MODEL_NAME = "builtin-chive-static"
 ENGINE_FILE = "engine.json"

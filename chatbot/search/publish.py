@@ -11,9 +11,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.core.settings import Settings
-from chatbot.search import versions as index
-from chatbot.search.versions import IndexFailure, ServingIndex
+from chatbot.search import versions
+from chatbot.search.versions import BuildSpec, IndexFailure, ServingIndex
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,23 @@ def smoke_failures(serving: ServingIndex, cases: list[tuple[str, str]], threshol
     return failures
 
 
-def run(settings: Settings, force: bool = False, smoke_file: Path | None = None) -> Outcome:
-    with index.build_lock(settings.index_dir):
-        result = index.build(settings, force=force)
+def run(spec: BuildSpec, threshold: float, keep_versions: int, force: bool = False,
+        smoke_file: Path | None = None) -> Outcome:
+    """Smoke questions must get their FAQ at ``threshold``; ``keep_versions`` are kept after publishing."""
+    with versions.build_lock(spec.index_dir):
+        result = versions.build(spec, force=force)
         if not result.built:
             return Outcome(result.version, published=False)
         try:
-            serving = index.load_version(result.directory)
+            serving = versions.load_version(result.directory)
             cases = read_smoke(smoke_file) if smoke_file else []
-            failures = smoke_failures(serving, cases, settings.answer_threshold)
+            failures = smoke_failures(serving, cases, threshold)
             if failures:
                 raise IndexFailure(f"smoke test failed for {len(failures)} of {len(cases)} question(s) / "
                                    f"動作確認で {len(failures)} 件失敗しました:\n  " + "\n  ".join(failures))
-            index.publish(settings.index_dir, result.version)
+            versions.publish(spec.index_dir, result.version)
         except BaseException:
             shutil.rmtree(result.directory, ignore_errors=True)
             raise
-        pruned = index.prune(settings.index_dir, settings.keep_versions)
+        pruned = versions.prune(spec.index_dir, keep_versions)
     return Outcome(result.version, True, tuple(pruned), len(cases))

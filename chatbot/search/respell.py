@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.text.japanese import BREAK_POS, Morpheme
+from chatbot.text import BREAK_POS, Morpheme
 
 MAX_SPAN = 4  # morphemes joined into one reading: 再/交付, or か/ー/ど split out of a kana run
 MIN_READING = 3  # kana; shorter readings match some KB word by chance

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chatbot.knowledge.loading import FAQ, KnowledgeBase
-from chatbot.text.japanese import BREAK_POS, Analyzer, Morpheme, to_katakana
+from chatbot.knowledge import FAQ, KnowledgeBase
+from chatbot.text import BREAK_POS, Analyzer, Morpheme, to_katakana
 
 MIN_READING = 4  # kana; a shorter reading turns up inside unrelated kana questions
 _SEP = "\x1f"  # between words

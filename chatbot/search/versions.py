@@ -26,15 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot.core.memo import BoundedMemo
 from chatbot.core.settings import Settings
-from chatbot.knowledge import snapshot
-from chatbot.knowledge.loading import FAQ, KnowledgeBase, Problem, load_knowledge
+from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge, snapshot
 from chatbot.search.engine import Document, SearchEngine
 from chatbot.search.topics import TopicIndex
-from chatbot.text.japanese import Analyzer
+from chatbot.text import analyzer
 
-FORMAT = 2
+FORMAT = 3  # 3: translations keyed by language code in knowledge.json
 MANIFEST = "manifest.json"
 
 
@@ -57,14 +55,28 @@ class ServingIndex:
     engine: SearchEngine
     topics: TopicIndex
     faqs: dict[str, FAQ] = field(default_factory=dict)
-    # By (department, language, minute): opening hours only change on whole minutes (answer.contact_card).
-    contact_cards: BoundedMemo[dict[str, Any]] = field(default_factory=lambda: BoundedMemo(4096), repr=False)
-    # Chat replies without their contact card, and encoded, by (question, language, chosen FAQ) (web.api.chat).
-    replies: BoundedMemo[tuple[Any, bytes]] = field(default_factory=lambda: BoundedMemo(4096), repr=False)
 
     @property
     def built_at(self) -> str:
         return self.manifest["built_at"]
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """What a version is built from, and where versions live."""
+
+    knowledge_dir: Path
+    index_dir: Path
+    embedding_model: str = ""  # a local sentence-transformers directory; empty = the built-in model
+    faiss_index: str = "Flat"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BuildSpec:
+        return cls(settings.knowledge_dir, settings.index_dir, settings.embedding_model, settings.faiss_index)
+
+    @property
+    def model_spec(self) -> str:
+        return self.embedding_model or "builtin:chive-static"
 
 
 @dataclass(frozen=True)
@@ -76,11 +88,12 @@ class BuildResult:
 
 
 def documents(kb: KnowledgeBase) -> list[Document]:
-    """Published FAQs as engine documents; English text rides along so English questions match."""
+    """Published FAQs as engine documents; translations ride along so questions in those languages match."""
     docs = []
     for faq in kb.published:
-        alts = faq.alt_questions + ((faq.en_question,) if faq.en_question else ())
-        answer = faq.answer + (f"\n\n{faq.en_answer}" if faq.en_answer else "")
+        texts = faq.translations.values()
+        alts = faq.alt_questions + tuple(t.question for t in texts)
+        answer = "\n\n".join((faq.answer, *(t.answer for t in texts)))
         docs.append(Document(id=faq.id, question=faq.question, answer=answer, alt_questions=alts, tags=faq.tags))
     return docs
 
@@ -121,22 +134,22 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 
 # ---------------------------------------------------------------- build
 
-def build(settings: Settings, force: bool = False) -> BuildResult:
-    """Build a new, unpublished version from ``settings.knowledge_dir``.
+def build(spec: BuildSpec, force: bool = False) -> BuildResult:
+    """Build a new, unpublished version from ``spec.knowledge_dir``.
 
     Returns the current version untouched when the knowledge and model are unchanged.
     """
-    kb, problems = load_knowledge(settings.knowledge_dir)
+    kb, problems = load_knowledge(spec.knowledge_dir)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise IndexFailure(f"knowledge has {len(errors)} error(s) / 知識ファイルにエラーが {len(errors)} 件あります",
                          problems)
-    index_dir = settings.index_dir
+    index_dir = spec.index_dir
     current = current_version(index_dir)
     if current and not force:
         manifest = read_manifest(versions_dir(index_dir) / current)
         if (manifest.get("format") == FORMAT and manifest.get("knowledge_hash") == kb.content_hash
-                and manifest.get("model_spec") == _model_spec(settings)):
+                and manifest.get("model_spec") == spec.model_spec):
             return BuildResult(current, versions_dir(index_dir) / current, False, problems)
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -146,8 +159,8 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
     tmp = root / f".tmp-{uuid.uuid4().hex}"
     try:
         tmp.mkdir()
-        engine = SearchEngine.build(documents(kb), Analyzer(kb.synonyms), tmp / "work",
-                                    model=settings.embedding_model, faiss_factory=settings.faiss_index)
+        engine = SearchEngine.build(documents(kb), analyzer(kb.synonyms), tmp / "work",
+                                    model=spec.embedding_model, faiss_factory=spec.faiss_index)
         engine.save(tmp / "engine")
         shutil.rmtree(tmp / "work", ignore_errors=True)
         _write_json(tmp / "knowledge.json", snapshot.dump(kb))
@@ -156,9 +169,9 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
             "version": version,
             "built_at": now.isoformat(timespec="seconds"),
             "knowledge_hash": kb.content_hash,
-            "model_spec": _model_spec(settings),
+            "model_spec": spec.model_spec,
             "model": {"name": engine.model_name, "hash": engine.model_hash},
-            "faiss_index": settings.faiss_index,
+            "faiss_index": spec.faiss_index,
             "counts": {"faqs": len(kb.faqs), "published": len(kb.published), "departments": len(kb.departments),
                        "synonyms": len(kb.synonyms), "closures": len(kb.closures)},
             "files": _file_hashes(tmp),
@@ -171,10 +184,6 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(version, root / version, True, problems)
-
-
-def _model_spec(settings: Settings) -> str:
-    return settings.embedding_model or "builtin:chive-static"
 
 
 # ---------------------------------------------------------------- load
@@ -198,7 +207,7 @@ def load_version(directory: Path) -> ServingIndex:
         raise IndexFailure(f"{directory.name}: files changed or missing since build: {', '.join(damaged[:5])}")
     try:
         kb = snapshot.load(json.loads((directory / "knowledge.json").read_text(encoding="utf-8")))
-        engine = SearchEngine.load(directory / "engine", Analyzer(kb.synonyms))
+        engine = SearchEngine.load(directory / "engine", analyzer(kb.synonyms))
         topics = TopicIndex.build(kb, engine.analyzer)
         published = {f.id: f for f in kb.published}
         probe = next(iter(published.values()))

@@ -1,55 +1,29 @@
-"""Turn a citizen's question into the reply object the API and ``chatbot ask`` return.
+"""Turn a citizen's question into a `Reply`, and a department into its `ContactCard`.
 
-Pure apart from the search itself: the index and the clock are passed in, so the same
-question at the same moment always gets the same reply.
+Pure apart from the search itself: the index and the clock are passed in, so the same question at
+the same moment always gets the same reply.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Any
 
-from chatbot.core import messages
-from chatbot.knowledge import hours
-from chatbot.knowledge.loading import FAQ, Department
+from chatbot.core import languages, messages
+from chatbot.knowledge import FAQ, Closure, Department, hours
 from chatbot.search.engine import Hit
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
+from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-_LATIN = re.compile(r"[A-Za-z]")
 MAX_SUGGESTIONS = 3
 
 
-def detect_language(text: str) -> str:
-    """English only when the text has Latin letters and no Japanese script at all."""
-    return "en" if _LATIN.search(text) and not _JAPANESE.search(text) else "ja"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A reply without its contact card: depends only on the question and the index version, so the
-    web layer can memoise it, while the card (open now? next opening?) follows the clock."""
-
-    reply: dict[str, Any]
-    department: Department
-    lang: str
-
-
-def respond(index: ServingIndex, question: str, *, now: dt.datetime, threshold: float,
-            suggest_threshold: float, lang: str | None = None, faq_id: str | None = None) -> dict[str, Any]:
+def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
+            lang: str | None = None, faq_id: str | None = None) -> Reply:
     """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright."""
-    draft = draft_reply(index, question, threshold=threshold, suggest_threshold=suggest_threshold, lang=lang,
-                        faq_id=faq_id)
-    return {**draft.reply, "contact": contact_card(draft.department, index, now, draft.lang)}
-
-
-def draft_reply(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
-                lang: str | None = None, faq_id: str | None = None) -> Draft:
-    lang = lang or detect_language(question)
+    lang = lang or languages.detect(question)
     hits = index.engine.search(question, k=MAX_SUGGESTIONS + 2)
     if faq_id in index.faqs:
         hits = [Hit(faq_id, score=float("inf"), confidence=1.0), *(h for h in hits if h.id != faq_id)]
@@ -59,18 +33,19 @@ def draft_reply(index: ServingIndex, question: str, *, threshold: float, suggest
     faq = index.faqs[top.id] if answered and top else None
     others = hits[1:] if answered else hits
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
-    reply: dict[str, Any] = {
-        "type": "answer" if faq else "fallback",
-        "lang": lang,
-        "message": messages.text("answer_intro" if faq else "fallback_intro", lang),
-        "faq": faq.to_dict(lang) if faq else None,
-        "confidence": round(top.confidence, 4) if top else 0.0,
-        "suggestions": [{"id": s.id, "question": _question(s, lang)} for s in suggestions],
-        "online": _online_links(([faq] if faq else []) + suggestions, index, lang),
-    }
-    if faq and lang == "en" and reply["faq"]["lang"] != "en":
-        reply["message"] = messages.text("ja_only", "en")
-    return Draft(reply, _likely_department(index, faq, top, topic, suggest_threshold), lang)
+    message = messages.text("answer_intro" if faq else "fallback_intro", lang)
+    if faq and faq.text(lang)[0] != lang:
+        message = messages.text("ja_only", lang)
+    return Reply(
+        type="answer" if faq else "fallback",
+        lang=lang,
+        message=message,
+        faq=faq,
+        confidence=round(top.confidence, 4) if top else 0.0,
+        suggestions=tuple(Suggestion(s.id, s.text(lang)[1].question) for s in suggestions),
+        online=_online_links(([faq] if faq else []) + suggestions, index, lang),
+        department=_likely_department(index, faq, top, topic, suggest_threshold),
+    )
 
 
 def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, topic: Topic | None,
@@ -84,40 +59,29 @@ def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, to
     return kb.departments.get(key) or kb.departments[kb.default_department]
 
 
-def contact_card(department: Department, index: ServingIndex, now: dt.datetime, lang: str) -> dict[str, Any]:
-    """Who to call and whether they are open; the same for a whole minute, so memoised per minute."""
-    minute = hours.to_minute(now)
-    return dict(index.contact_cards.get((department.key, lang, minute),
-                                        lambda: _contact_card(department, index, minute, lang)))
+def contact_card(department: Department, closures: tuple[Closure, ...], now: dt.datetime, lang: str) -> ContactCard:
+    """Who to call and whether they are open at ``now``."""
+    state = hours.status(department, closures, now)
+    return ContactCard(
+        department=department.key,
+        name=department.name_in(lang),
+        phone=department.phone,
+        tel_uri="tel:" + re.sub(r"[^0-9+]", "", department.phone),
+        email=department.email,
+        url=department.url,
+        location=department.location,
+        note=department.note if lang == languages.DEFAULT else None,  # notes are written in Japanese only
+        open_now=state.open_now,
+        status_text=hours.format_status(state, lang),
+        hours_text=hours.format_weekly(hours.weekly_summary(department), lang),
+        next_open=state.next_open.isoformat() if state.next_open else None,
+    )
 
 
-def _contact_card(department: Department, index: ServingIndex, now: dt.datetime, lang: str) -> dict[str, Any]:
-    state = hours.status(department, index.kb.closures, now)
-    name = department.name_en if lang == "en" and department.name_en else department.name
-    return {
-        "department": department.key,
-        "name": name,
-        "phone": department.phone,
-        "tel_uri": "tel:" + re.sub(r"[^0-9+]", "", department.phone),
-        "email": department.email,
-        "url": department.url,
-        "location": department.location,
-        "note": department.note if lang == "ja" else None,
-        "open_now": state.open_now,
-        "status_text": hours.format_status(state, lang),
-        "hours_text": hours.format_weekly(hours.weekly_summary(department), lang),
-        "next_open": state.next_open.isoformat() if state.next_open else None,
-    }
-
-
-def _question(faq: FAQ, lang: str) -> str:
-    return faq.en_question if lang == "en" and faq.en_question else faq.question
-
-
-def _online_links(faqs: list[FAQ], index: ServingIndex, lang: str) -> list[dict[str, str]]:
+def _online_links(faqs: list[FAQ], index: ServingIndex, lang: str) -> tuple[Link, ...]:
     """Ways to act now, outside office hours: online-procedure pages the FAQs link to, and the city site."""
-    links = [{"title": _question(f, lang), "url": f.url} for f in faqs if f.url and ONLINE_TAGS & set(f.tags)]
+    links = [Link(f.text(lang)[1].question, f.url) for f in faqs if f.url and ONLINE_TAGS & set(f.tags)]
     city_url = index.kb.departments[index.kb.default_department].url
     if city_url:
-        links.append({"title": messages.text("online_city_site", lang), "url": city_url})
-    return links
+        links.append(Link(messages.text("online_city_site", lang), city_url))
+    return tuple(links)

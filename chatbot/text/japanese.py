@@ -1,70 +1,22 @@
-"""Japanese text analysis shared by indexing and querying, so both sides see the same words.
-
-Citizens type half-width kana, full-width latin, all-hiragana or their own words for things
-(マイナ for マイナンバーカード); every channel of the search engine starts from this one analysis.
-"""
+"""Japanese analysis with Sudachi: normalisation, synonyms, morphemes and their readings."""
 
 from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sudachipy import Dictionary, SplitMode
 
-# Parts of speech that carry grammar, not topic: dropping them keeps BM25 and the dense model on content.
-STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞"})
-BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
+from chatbot.text.base import BREAK_POS, Analysis, Morpheme, char_bigrams, normalize, to_katakana
+
 _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
-_HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _LONE_KANJI = re.compile(r"[\u3400-\u9fff]")
 _WORD_CHARS = r"ァ-ヺーa-z0-9"  # scripts whose words must not be cut in the middle by a synonym
 
 
-class Morpheme(NamedTuple):
-    form: str  # Sudachi's normalized form
-    reading: str  # katakana
-    pos: str  # first level of the part of speech
-    # The dictionary's other readings of a lone kanji: Sudachi reads one cut out of an unknown word by
-    # its own (粉 as コナ in 粉失, a slip for 紛失 フンシツ), so respelling tries these too.
-    other_readings: tuple[str, ...] = ()
-
-    @property
-    def is_content(self) -> bool:
-        return self.pos not in STOP_POS
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the engine's channels need from one text, computed in one tokenizer pass."""
-
-    tokens: tuple[str, ...]  # normalized forms of content words
-    readings: tuple[str, ...]  # katakana reading bigrams, so kana-only questions meet kanji FAQs
-    morphemes: tuple[Morpheme, ...] = ()  # every morpheme, for respelling by reading (chatbot.search.respell)
-
-    @property
-    def reading(self) -> str:
-        """Katakana reading of the whole text, symbols and spaces left out."""
-        return "".join(m.reading for m in self.morphemes if m.pos not in BREAK_POS)
-
-
-def normalize(text: str) -> str:
-    """NFKC folds width variants (ﾏｲﾅﾝﾊﾞｰ, Ｍｙ) so later steps see one spelling; latin is lowercased."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def to_katakana(text: str) -> str:
-    return _HIRAGANA.sub(lambda m: chr(ord(m.group()) + 0x60), text)
-
-
-def char_bigrams(text: str) -> list[str]:
-    return [text[i:i + 2] for i in range(len(text) - 1)] if len(text) > 1 else [text] if text else []
-
-
-class Analyzer:
+class JapaneseAnalyzer:
     """Normalisation, synonyms and Sudachi tokenisation behind one lock (the web server is threaded)."""
 
     def __init__(self, synonyms: Mapping[str, Sequence[str]] | None = None, split_mode: str = "A"):

@@ -13,18 +13,22 @@ from collections.abc import Callable
 from flask import Flask
 
 from chatbot.core.logs import configure_logging
+from chatbot.core.memo import BoundedMemo
 from chatbot.core.settings import Settings
 from chatbot.knowledge.hours import TOKYO
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
-from chatbot.store.conversations import ConversationLog
+from chatbot.serving.reply import Reply
+from chatbot.store.log import ConversationLog
 from chatbot.web import api, errors, pages, security
 from chatbot.web.metrics import Metrics
+
+MEMO_SIZE = 4096  # distinct recent questions (and department-minute cards) kept encoded
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    configure_logging(settings)
+    configure_logging(settings.log_level, settings.log_dir)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -52,3 +56,6 @@ class AppState:
         self.live = LiveIndex(settings.index_dir, settings.reload_seconds)
         self.log = ConversationLog(settings.db_url)
         self.metrics = Metrics(self.live)
+        # Encoded replies by ReplyKey, encoded contact cards by (index version, department, language, minute).
+        self.replies: BoundedMemo[tuple[Reply, bytes]] = BoundedMemo(MEMO_SIZE)
+        self.cards: BoundedMemo[bytes] = BoundedMemo(MEMO_SIZE)

@@ -9,16 +9,17 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from chatbot.core import ids
+from chatbot.core import ids, languages
+from chatbot.knowledge import hours
 from chatbot.search.versions import IndexFailure
-from chatbot.serving.respond import Draft, contact_card, draft_reply
-from chatbot.store.conversations import Turn
+from chatbot.serving.reply import Reply, ReplyKey
+from chatbot.serving.respond import contact_card, respond
+from chatbot.store.log import Turn
 from chatbot.web.errors import ApiError
 from chatbot.web.ratelimit import RateLimiter, parse_rules
 
 bp = Blueprint("api", __name__)
 MAX_COMMENT_CHARS = 1000
-LANGS = ("ja", "en")
 LIMITED = frozenset({"api.chat", "api.feedback"})
 
 
@@ -70,7 +71,7 @@ def chat() -> ResponseReturnValue:
     if len(message) > limit:
         raise ApiError(400, "err_message_too_long", limit=limit)
     lang = body.get("lang")
-    if lang is not None and lang not in LANGS:
+    if lang is not None and lang not in languages.LANGUAGES:
         raise ApiError(400, "err_bad_lang")
     faq_id = body.get("faq_id")
     if faq_id is not None and not isinstance(faq_id, str):
@@ -81,25 +82,24 @@ def chat() -> ResponseReturnValue:
         raise ApiError(503, "err_index_unavailable") from None
     now = state.clock()
     question = message.strip()
+    settings = state.settings
 
-    def drafted() -> tuple[Draft, bytes]:
-        draft = draft_reply(index, question, lang=lang, faq_id=faq_id, threshold=state.settings.answer_threshold,
-                            suggest_threshold=state.settings.suggest_threshold)
-        return draft, json.dumps(draft.reply, ensure_ascii=False).encode()
+    def drafted() -> tuple[Reply, bytes]:
+        reply = respond(index, question, lang=lang, faq_id=faq_id, threshold=settings.answer_threshold,
+                        suggest_threshold=settings.suggest_threshold)
+        return reply, json.dumps(reply.to_json(), ensure_ascii=False).encode()
 
-    # Citizens ask the same few questions, and apart from the contact card a reply depends only on
-    # the question and the index version: memoised with the version, encoded once.
-    draft, encoded = index.replies.get((question, lang, faq_id), drafted)
-    contact = contact_card(draft.department, index, now, draft.lang)
-    reply = draft.reply
+    # Citizens ask the same few questions: replies are memoised by everything they depend on, encoded once.
+    reply, encoded = state.replies.get(ReplyKey(question, lang, faq_id, index.version), drafted)
+    minute = hours.to_minute(now)  # opening hours change on whole minutes only
+    contact = state.cards.get((index.version, reply.department.key, reply.lang, minute), lambda: json.dumps(
+        contact_card(reply.department, index.kb.closures, minute, reply.lang).to_json(), ensure_ascii=False).encode())
     answer_id = ids.answer_id()
-    faq = reply["faq"]
-    state.log.record_turn(Turn(answer_id, now, message, reply["type"], faq["id"] if faq else None,
-                               reply["confidence"], index.version, reply["lang"]))
-    g.outcome, g.index_version = reply["type"], index.version
-    # {"answer_id": ..., **reply, "contact": ...} without re-encoding the memoised part.
-    body = b"".join((b'{"answer_id": "', answer_id.encode(), b'", ', encoded[1:-1], b', "contact": ',
-                     json.dumps(contact, ensure_ascii=False).encode(), b"}"))
+    state.log.record_turn(Turn(answer_id, now, message, reply.type, reply.faq.id if reply.faq else None,
+                               reply.confidence, index.version, reply.lang))
+    g.outcome, g.index_version = reply.type, index.version
+    # {"answer_id": ..., **reply, "contact": ...} without re-encoding the memoised parts.
+    body = b"".join((b'{"answer_id": "', answer_id.encode(), b'", ', encoded[1:-1], b', "contact": ', contact, b"}"))
     return Response(body, mimetype="application/json")
 
 

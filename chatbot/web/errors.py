@@ -1,4 +1,4 @@
-"""One JSON error shape for every failure: ``{"error": {"code", "ja", "en"}}``, never HTML."""
+"""One JSON error shape for every failure: ``{"error": {"code", "messages": {language: text}}}``, never HTML."""
 
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, **values: object) -> Response:
-    body = {"error": {"code": code.removeprefix("err_"), "ja": messages.text(code, "ja", **values),
-                      "en": messages.text(code, "en", **values)}}
+    body = {"error": {"code": code.removeprefix("err_"), "messages": messages.texts(code, **values)}}
     response = jsonify(body)
     response.status_code = status
     return response

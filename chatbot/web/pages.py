@@ -9,7 +9,7 @@ from importlib import resources
 from flask import Blueprint, Response, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from chatbot.core import messages
+from chatbot.core import languages, messages
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 TEXTS_TOKEN = "__CHATBOT_TEXTS__"
@@ -33,7 +33,7 @@ def widget() -> ResponseReturnValue:
 def widget_source() -> str:
     """widget.js with its UI text filled in from messages.yaml, so all wording stays in one place."""
     source = resources.files("chatbot.web").joinpath("static/widget.js").read_text(encoding="utf-8")
-    texts = {lang: {key.removeprefix(WIDGET_PREFIX): entry[lang]
-                    for key, entry in messages.catalogue().items() if key.startswith(WIDGET_PREFIX)}
-             for lang in ("ja", "en")}
+    keys = [key for key in messages.catalogue() if key.startswith(WIDGET_PREFIX)]
+    texts = {lang: {key.removeprefix(WIDGET_PREFIX): messages.template(key, lang) for key in keys}
+             for lang in languages.CODES}
     return source.replace(TEXTS_TOKEN, json.dumps(texts, ensure_ascii=False))

@@ -16,13 +16,14 @@ for seconds), and their latency doubles. Two habits fix it:
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-MAX_REQUESTS_PER_CONNECTION = int(os.environ.get("CHATBOT_KEEPALIVE_REQUESTS", "100"))
+from chatbot.core.settings import Settings
+
+MAX_REQUESTS_PER_CONNECTION = Settings.from_env().keepalive_requests
 ACCEPT_PAUSE_SECONDS = 0.005
 
 

@@ -688,8 +688,9 @@ a.call:hover { text-decoration: underline; }
 
   function errorText(res, language) {
     const error = res.body && res.body.error;
-    if (error && typeof error === "object") {
-      const text = error[language] || error.ja || error.en;
+    const texts = error && typeof error === "object" ? error.messages : null;
+    if (texts && typeof texts === "object") {
+      const text = texts[language] || texts.ja;
       if (typeof text === "string" && text.trim()) return text;
     }
     if (res.status === 429) return t("error_busy", null, language);

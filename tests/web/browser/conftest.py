@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import publish_index
+
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -51,14 +53,13 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external.rstrip("/")
         return
-    from chatbot.search import publish as reindex
-    from chatbot.web.devserver import gunicorn
-    from tests.conftest import make_settings
+        from chatbot.web.devserver import gunicorn
+    from tests.helpers import make_settings
 
     tmp = tmp_path_factory.mktemp("chatbot-server")
     # The tests ask a few dozen questions from one address within a minute.
     settings = make_settings(tmp, rate_limit="1000 per minute")
-    reindex.run(settings)
+    publish_index(settings)
     with gunicorn(settings, workers=1, log=tmp / "server.log") as url:
         yield url
 

@@ -12,7 +12,8 @@ from tokenizers.pre_tokenizers import WhitespaceSplit
 
 from chatbot.search.dense import TokenEncoder, load_encoder
 from chatbot.search.engine import Document, SearchEngine
-from chatbot.text.japanese import Analyzer
+from chatbot.text import Analyzer
+from chatbot.text.japanese import JapaneseAnalyzer
 
 DOCS = [
     Document("card", "マイナンバーカードはどうやって申請しますか？", "オンライン、郵送、証明写真機で申請できます。",
@@ -30,7 +31,7 @@ SYNONYMS = {"マイナンバーカード": ("マイナ", "マイナカード", "
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(SYNONYMS)
+    return JapaneseAnalyzer(SYNONYMS)
 
 
 @pytest.fixture(scope="module")

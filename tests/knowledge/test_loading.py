@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from chatbot.cli import main
-from chatbot.knowledge.loading import load_knowledge
+from chatbot.knowledge import load_knowledge
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 GOOD = """---
 id: {id}
 question: {question}
@@ -83,7 +83,7 @@ def test_each_error_kind_is_located(kb_dir: Path, code: str) -> None:
     _, problems = load_knowledge(kb_dir)
     found = codes(problems)
     assert found.get((f"{name}.md", code)) == line, problems
-    assert all(p.ja and p.en for p in problems)
+    assert all(p.text("ja") and p.text("en") for p in problems)
 
 
 def test_non_utf8_file_is_reported_and_others_still_load(kb_dir: Path) -> None:

@@ -3,7 +3,8 @@
 import pytest
 
 from chatbot.search.respell import ReadingLexicon
-from chatbot.text.japanese import Analyzer
+from chatbot.text import Analyzer
+from chatbot.text.japanese import JapaneseAnalyzer
 
 FAQ_TEXTS = (
     "マイナンバーカードの暗証番号を忘れた場合はどうすればいいですか？",
@@ -22,7 +23,7 @@ FAQ_TEXTS = (
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer()
+    return JapaneseAnalyzer()
 
 
 @pytest.fixture(scope="module")

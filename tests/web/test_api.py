@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from chatbot.knowledge.hours import TOKYO
-from chatbot.store.conversations import sqlite_path
+from chatbot.store.db import sqlite_path
 from chatbot.web import create_app
 
 IN_SCOPE = "マイナンバーカードをなくしてしまいました"
@@ -79,12 +79,12 @@ def test_bad_requests_get_json_4xx(client, kwargs: dict, status: int, code: str)
     response = client.post("/api/chat", **kwargs)
     assert response.status_code == status
     error = response.get_json()["error"]
-    assert error["code"] == code and error["ja"] and error["en"]
+    assert error["code"] == code and error["messages"]["ja"] and error["messages"]["en"]
 
 
 def test_unknown_paths_and_methods_are_json(client) -> None:
     for response, status in ((client.get("/api/nothing"), 404), (client.get("/api/chat"), 405)):
-        assert response.status_code == status and response.get_json()["error"]["ja"]
+        assert response.status_code == status and response.get_json()["error"]["messages"]["ja"]
 
 
 def test_feedback_round_trip(client, app_settings) -> None:

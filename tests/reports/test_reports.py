@@ -12,13 +12,18 @@ from pathlib import Path
 import pytest
 
 from chatbot.core.settings import Settings
+from chatbot.knowledge import KnowledgeBase, load_knowledge
 from chatbot.knowledge.hours import TOKYO
-from chatbot.knowledge.loading import KnowledgeBase, load_knowledge
-from chatbot.reports import build as report
+from chatbot.reports.build import Report, build_report
+from chatbot.reports.drafts import draft_faqs
+from chatbot.reports.groups import QuestionGroup, group_department
+from chatbot.reports.guess import index_guess
+from chatbot.reports.render import render_csv, render_html
+from chatbot.reports.run import parse_since, run
 from chatbot.search.versions import load_current
-from chatbot.store.conversations import ConversationLog, Turn
+from chatbot.store.log import ConversationLog, Turn
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2026, 11, 23, 18, 0, tzinfo=TOKYO)
 
 SODAI = ["粗大ごみの出し方", "粗大ごみの出し方？", "粗大ゴミ どうやって出す", "そだいごみ",
@@ -64,16 +69,16 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def week(db_url: str, kb: KnowledgeBase) -> report.Report:
+def week(db_url: str, kb: KnowledgeBase) -> Report:
     start = NOW - dt.timedelta(days=7)
-    return report.build_report(ConversationLog(db_url).turns(start), kb, NOW, stale_days=365, start=start)
+    return build_report(ConversationLog(db_url).turns(start), kb, NOW, stale_days=365, start=start)
 
 
-def members(group: report.QuestionGroup) -> set[str]:
+def members(group: QuestionGroup) -> set[str]:
     return {question for question, _ in group.members}
 
 
-def test_daily_counts_cover_the_period(week: report.Report) -> None:
+def test_daily_counts_cover_the_period(week: Report) -> None:
     assert [d.day for d in week.days] == [dt.date(2026, 11, 16) + dt.timedelta(days=n) for n in range(8)]
     assert (week.answered, week.fallback) == (8, 12)
     today = week.days[-1]
@@ -82,7 +87,7 @@ def test_daily_counts_cover_the_period(week: report.Report) -> None:
     assert week.days[0].total == 0 and week.days[0].fallback_rate == 0.0
 
 
-def test_unanswered_questions_are_grouped_by_similarity(week: report.Report, kb: KnowledgeBase) -> None:
+def test_unanswered_questions_are_grouped_by_similarity(week: Report, kb: KnowledgeBase) -> None:
     sodai, library, dog, *singles = week.unanswered
     assert (sodai.count, library.count, dog.count) == (5, 3, 2)
     # 「粗大ごみの出し方」 and 「粗大ごみの出し方？」 are one wording asked twice
@@ -93,7 +98,7 @@ def test_unanswered_questions_are_grouped_by_similarity(week: report.Report, kb:
     assert all(g.department == kb.default_department for g in week.unanswered)
 
 
-def test_unhelpful_answers_are_grouped_with_their_faq(week: report.Report) -> None:
+def test_unhelpful_answers_are_grouped_with_their_faq(week: Report) -> None:
     (group,) = week.unhelpful
     assert members(group) == set(SATURDAY) and group.count == 2
     assert group.faqs == (("general-office-hours", 2),)
@@ -101,7 +106,7 @@ def test_unhelpful_answers_are_grouped_with_their_faq(week: report.Report) -> No
     assert group.comments == ("土曜日に開いているかが知りたかった",)
 
 
-def test_faq_and_department_counts(week: report.Report, kb: KnowledgeBase) -> None:
+def test_faq_and_department_counts(week: Report, kb: KnowledgeBase) -> None:
     stats = {f.faq_id: f for f in week.faqs}
     assert [f.faq_id for f in week.faqs][:2] == ["mynumber-card-apply", "general-office-hours"]
     assert (stats["mynumber-card-apply"].hits, stats["mynumber-card-apply"].helpful) == (4, 2)
@@ -116,16 +121,16 @@ def test_faq_and_department_counts(week: report.Report, kb: KnowledgeBase) -> No
 def test_stale_faqs_follow_stale_days(db_url: str, kb: KnowledgeBase) -> None:
     office = kb.faq("general-office-hours")
     assert office is not None
-    assert not report.build_report([], kb, NOW, stale_days=365).stale
+    assert not build_report([], kb, NOW, stale_days=365).stale
     later = dt.datetime.combine(office.updated + dt.timedelta(days=31), dt.time(9), tzinfo=TOKYO)
-    stale = report.build_report([], kb, later, stale_days=30).stale
+    stale = build_report([], kb, later, stale_days=30).stale
     assert "general-office-hours" in {r.faq_id for r in stale}
     assert all(r.updated < later.date() - dt.timedelta(days=30) for r in stale)
     assert [r.updated for r in stale] == sorted(r.updated for r in stale)
 
 
-def test_html_is_one_safe_self_contained_page(week: report.Report) -> None:
-    page = report.render_html(week)
+def test_html_is_one_safe_self_contained_page(week: Report) -> None:
+    page = render_html(week)
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
     assert "回答できなかった質問（似た質問ごと） (Unanswered questions, grouped by similarity)" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -134,8 +139,8 @@ def test_html_is_one_safe_self_contained_page(week: report.Report) -> None:
     assert "粗大ごみの出し方" in page and "市役所（代表）" in page and 'class="bar' in page
 
 
-def test_csv_has_a_section_column_and_a_bom(week: report.Report) -> None:
-    text = report.render_csv(week)
+def test_csv_has_a_section_column_and_a_bom(week: Report) -> None:
+    text = render_csv(week)
     assert text.startswith("\ufeffsection,")
     rows = list(csv.DictReader(text[1:].splitlines()))
     sections = {row["section"] for row in rows}
@@ -149,14 +154,14 @@ def test_csv_has_a_section_column_and_a_bom(week: report.Report) -> None:
         == members(week.unanswered[0])
 
 
-def test_drafts_pass_validation_and_never_overwrite(week: report.Report, tmp_path: Path) -> None:
+def test_drafts_pass_validation_and_never_overwrite(week: Report, tmp_path: Path) -> None:
     root = tmp_path / "knowledge"
     shutil.copytree(REPO / "knowledge", root)
     kb, _ = load_knowledge(root)
     blocker = root / "faq" / "drafts" / "draft-20261123-1.md"
     blocker.parent.mkdir()
     blocker.write_text("staff's own file\n", encoding="utf-8")
-    paths = report.draft_faqs(week, kb, root / "faq")
+    paths = draft_faqs(week, kb, root / "faq")
     # 粗大ごみ and 図書館; the 犬 group has fewer than 3 questions
     assert [p.name for p in paths] == ["draft-20261123-2.md", "draft-20261123-3.md"]
     assert blocker.read_text(encoding="utf-8") == "staff's own file\n"
@@ -171,28 +176,27 @@ def test_drafts_pass_validation_and_never_overwrite(week: report.Report, tmp_pat
     assert set(sodai.alt_questions) == {"粗大ゴミ どうやって出す", "そだいごみ", "粗大ごみを出したい"}
     assert (sodai.category, sodai.department, sodai.tags) == ("drafts", reloaded.default_department, ())
     assert sodai.updated == NOW.date() and "status を published" in sodai.answer
-    assert report.draft_faqs(week, reloaded, root / "faq") == []  # already drafted
+    assert draft_faqs(week, reloaded, root / "faq") == []  # already drafted
 
 
 def test_department_guess_uses_the_serving_index(built: Settings, kb: KnowledgeBase) -> None:
-    guess = report.index_guess(load_current(built.index_dir))
+    guess = index_guess(load_current(built.index_dir))
     assert guess(["マイナンバーカードを作りたい", "マイナカード 申請"]) == "shimin"
-    assert report.group_department(["マイナカード 申請"], Counter(), kb, guess) == "shimin"
-    assert report.group_department(["マイナカード 申請"], Counter(), kb, None) == kb.default_department
+    assert group_department(["マイナカード 申請"], Counter(), kb, guess) == "shimin"
+    assert group_department(["マイナカード 申請"], Counter(), kb, None) == kb.default_department
     # questions no FAQ answers go to the department whose topics name their matter
     assert guess(["婚姻届の証人は誰でもいい？", "婚姻届 夜間"]) == "shimin"
     assert guess(["期日前投票はどこでできる？"]) == "senkyo"
 
 
 def test_run_reads_the_log_and_writes_the_report(db_url: str, built: Settings, tmp_path: Path) -> None:
-    settings = Settings.from_env(environ={}, knowledge_dir=REPO / "knowledge", index_dir=built.index_dir,
-                                 db_url=db_url)
+    paths = (REPO / "knowledge", built.index_dir, db_url, 365)
     out = tmp_path / "out" / "report.csv"
-    result = report.run(settings, report.parse_since("7d"), "csv", out, draft_dir=None, now=NOW)
+    result = run(*paths, parse_since("7d"), "csv", out, draft_dir=None, now=NOW)
     assert out.read_bytes().startswith("\ufeffsection".encode())
     assert out.read_bytes().decode("utf-8") == result.text and result.drafts == []
     assert "一か月前の古い質問" not in result.text and result.report.fallback == 12
-    drafts = report.run(settings, dt.timedelta(days=7), "html", None, tmp_path / "faq", now=NOW).drafts
+    drafts = run(*paths, dt.timedelta(days=7), "html", None, tmp_path / "faq", now=NOW).drafts
     assert len(drafts) == 2 and all(p.parent == tmp_path / "faq" / "drafts" for p in drafts)
 
 
@@ -201,10 +205,10 @@ def test_run_reads_the_log_and_writes_the_report(db_url: str, built: Settings, t
     (" 30d ", dt.timedelta(days=30)),
 ])
 def test_parse_since(text: str, expected: dt.timedelta) -> None:
-    assert report.parse_since(text) == expected
+    assert parse_since(text) == expected
 
 
 @pytest.mark.parametrize("text", ["7", "0d", "d", "1y", "-3d", "7 days"])
 def test_parse_since_rejects_with_a_readable_message(text: str) -> None:
     with pytest.raises(ValueError, match="7d"):
-        report.parse_since(text)
+        parse_since(text)

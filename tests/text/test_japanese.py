@@ -4,14 +4,15 @@ import threading
 
 import pytest
 
-from chatbot.text.japanese import Analyzer, char_bigrams, normalize, to_katakana
+from chatbot.text import Analyzer, char_bigrams, normalize, to_katakana
+from chatbot.text.japanese import JapaneseAnalyzer
 
 SYNONYMS = {"マイナンバーカード": ("マイナ", "マイナカード", "個人番号カード", "まいなんばーかーど")}
 
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(SYNONYMS)
+    return JapaneseAnalyzer(SYNONYMS)
 
 
 def test_width_and_case_are_folded() -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import jpholiday
 import pytest
 
-from chatbot.knowledge import hours
+from chatbot.knowledge import Closure, Department, hours, load_knowledge
 from chatbot.knowledge.hours import TOKYO, OpenStatus, format_status, format_weekly, status, weekly_summary
-from chatbot.knowledge.loading import Closure, Department, load_knowledge
+from tests.helpers import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
 OFFICE = (dt.time(8, 30), dt.time(17, 15))
 CITY_HALL = Department(key="shimin", name="市民課", phone="043-421-2111",
                        hours={day: (OFFICE,) for day in range(5)})
@@ -133,7 +131,7 @@ def test_closed_for_longer_than_the_horizon() -> None:
 
 
 def test_real_departments_file() -> None:
-    kb, problems = load_knowledge(ROOT / "knowledge")
+    kb, problems = load_knowledge(REPO / "knowledge")
     assert not [p for p in problems if p.severity == "error" and p.path.name == "departments.yaml"]
     shimin = kb.departments["shimin"]
     assert status(shimin, kb.closures, dt.datetime(2026, 11, 24, 10, 0)).open_now

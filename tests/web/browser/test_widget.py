@@ -310,7 +310,8 @@ def test_errors_are_shown_with_the_servers_text(open_page, texts, server_url):
     page = open_page(DESKTOP)
     widget = Widget(page, texts)
     widget.open()
-    error = {"error": {"code": "rate_limited", "ja": "しばらく待ってから送ってください。", "en": "Slow down."}}
+    texts_by_lang = {"ja": "しばらく待ってから送ってください。", "en": "Slow down."}
+    error = {"error": {"code": "rate_limited", "messages": texts_by_lang}}
     page.route(server_url + "/api/chat", lambda route: route.fulfill(
         status=429, content_type="application/json", body=json.dumps(error)))
     widget.input.fill(IN_SCOPE)

@@ -18,7 +18,7 @@ import requests
 
 from chatbot.core.settings import Settings
 from chatbot.web.devserver import gunicorn, settings_env
-from tests.test_index import SMALL, edit_answer, small  # noqa: F401 - fixture reused
+from tests.helpers import edit_answer
 
 QUESTION = "マイナンバーカードを申請したい"
 NEW_ANSWER = "【更新】申請方法が変わりました。"

@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 
 from chatbot.web.devserver import free_port, settings_env
-from tests.conftest import REPO, make_settings
+from tests.helpers import REPO, make_settings
 
 
 def test_serve_script_builds_index_and_answers_health(tmp_path: Path) -> None:

@@ -3,124 +3,101 @@
 from __future__ import annotations
 
 import gc
-import shutil
 import weakref
 from pathlib import Path
 
 import pytest
 
 from chatbot.core.settings import Settings
-from chatbot.search import publish as reindex
-from chatbot.search import versions as index
+from chatbot.search import versions
 from chatbot.search.live import LiveIndex
-from chatbot.search.versions import IndexFailure
-from tests.conftest import REPO, make_settings
-
-SMALL = ["mynumber/mynumber-card-apply.md", "mynumber/mynumber-card-lost.md", "general/general-office-hours.md",
-         "general/general-city-hall-location.md", "mynumber/mynumber-pin-forgot.md"]
-
-
-@pytest.fixture()
-def small(tmp_path: Path) -> Settings:
-    """A five-FAQ knowledge base (fast to build) with its own index directory."""
-    root = tmp_path / "knowledge"
-    for name in SMALL:
-        (root / "faq" / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "knowledge" / "faq" / name, root / "faq" / name)
-    for name in ("departments.yaml", "synonyms.yaml", "closures.yaml"):
-        shutil.copy(REPO / "knowledge" / name, root / name)
-    return make_settings(tmp_path, knowledge_dir=root)
-
-
-def edit_answer(settings: Settings, text: str) -> None:
-    path = settings.knowledge_dir / "faq" / SMALL[0]
-    head, _, _ = path.read_text(encoding="utf-8").rpartition("---\n")
-    path.write_text(head + "---\n" + text + "\n", encoding="utf-8")
+from chatbot.search.versions import BuildSpec, IndexFailure
+from tests.helpers import edit_answer, publish_index
 
 
 def test_build_publish_and_unchanged_skip(small: Settings) -> None:
-    first = reindex.run(small)
-    assert first.published and index.current_version(small.index_dir) == first.version
-    manifest = index.read_manifest(index.versions_dir(small.index_dir) / first.version)
+    first = publish_index(small)
+    assert first.published and versions.current_version(small.index_dir) == first.version
+    manifest = versions.read_manifest(versions.versions_dir(small.index_dir) / first.version)
     assert manifest["counts"]["published"] == 5 and manifest["knowledge_hash"] and manifest["model"]["hash"]
-    again = reindex.run(small)
+    again = publish_index(small)
     assert not again.published and again.version == first.version
-    forced = reindex.run(small, force=True)
+    forced = publish_index(small, force=True)
     assert forced.published and forced.version != first.version
 
 
 def test_broken_knowledge_publishes_nothing(small: Settings) -> None:
-    good = reindex.run(small)
+    good = publish_index(small)
     (small.knowledge_dir / "faq" / "general" / "broken.md").write_text("---\nid: [oops\n---\n", encoding="utf-8")
     with pytest.raises(IndexFailure) as failure:
-        reindex.run(small)
+        publish_index(small)
     assert failure.value.problems and failure.value.problems[0].path.name == "broken.md"
-    assert index.current_version(small.index_dir) == good.version
-    assert index.list_versions(small.index_dir) == [good.version]
+    assert versions.current_version(small.index_dir) == good.version
+    assert versions.list_versions(small.index_dir) == [good.version]
 
 
 def test_build_failing_midway_leaves_old_index_loadable(small: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    good = reindex.run(small)
+    good = publish_index(small)
     edit_answer(small, "新しい回答")
 
     def explode(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(index.SearchEngine, "save", explode)
+    monkeypatch.setattr(versions.SearchEngine, "save", explode)
     with pytest.raises(OSError):
-        reindex.run(small)
-    assert index.current_version(small.index_dir) == good.version
-    assert not [p for p in index.versions_dir(small.index_dir).iterdir() if p.name.startswith(".tmp")]
-    assert index.load_current(small.index_dir).version == good.version
+        publish_index(small)
+    assert versions.current_version(small.index_dir) == good.version
+    assert not [p for p in versions.versions_dir(small.index_dir).iterdir() if p.name.startswith(".tmp")]
+    assert versions.load_current(small.index_dir).version == good.version
 
 
 def test_smoke_failure_publishes_nothing(small: Settings, tmp_path: Path) -> None:
-    good = reindex.run(small)
+    good = publish_index(small)
     edit_answer(small, "変更後の回答")
     smoke = tmp_path / "smoke.tsv"
     smoke.write_text("question\texpected\n天気を教えて\tmynumber-card-apply\n", encoding="utf-8")
     with pytest.raises(IndexFailure, match="smoke"):
-        reindex.run(small, smoke_file=smoke)
-    assert index.current_version(small.index_dir) == good.version
-    assert index.list_versions(small.index_dir) == [good.version]
+        publish_index(small, smoke_file=smoke)
+    assert versions.current_version(small.index_dir) == good.version
+    assert versions.list_versions(small.index_dir) == [good.version]
 
 
 def test_corrupted_version_is_refused_and_old_keeps_serving(small: Settings) -> None:
-    good = reindex.run(small)
+    good = publish_index(small)
     live = LiveIndex(small.index_dir, reload_seconds=0)
     assert live.get().version == good.version
     edit_answer(small, "壊れる予定の版")
-    built = index.build(small)
+    built = versions.build(BuildSpec.from_settings(small))
     victim = next(p for p in sorted(built.directory.rglob("*")) if p.is_file() and p.name != "manifest.json")
     victim.write_bytes(b"corrupted" + victim.read_bytes()[9:])
-    index.publish(small.index_dir, built.version)
+    versions.publish(small.index_dir, built.version)
     assert live.refresh() is False
     assert live.get().version == good.version and built.version in live.refused
 
 
 def test_hot_swap_and_rollback(small: Settings) -> None:
-    first = reindex.run(small)
+    first = publish_index(small)
     live = LiveIndex(small.index_dir, reload_seconds=0)
     before = live.get()
     edit_answer(small, "差し替え後の回答です。")
-    second = reindex.run(small)
+    second = publish_index(small)
     assert live.refresh() is True
     after = live.get()
     assert after.version == second.version and after.faqs["mynumber-card-apply"].answer == "差し替え後の回答です。"
     assert before.faqs["mynumber-card-apply"].answer != after.faqs["mynumber-card-apply"].answer  # old object intact
-    assert index.rollback(small.index_dir) == first.version
+    assert versions.rollback(small.index_dir) == first.version
     assert live.refresh() is True and live.get().version == first.version
 
 
 def test_swap_releases_the_old_version_from_a_frozen_heap(small: Settings) -> None:
     """gunicorn freezes the preloaded heap; the replaced version must still be collected, not leak."""
-    reindex.run(small)
+    publish_index(small)
     live = LiveIndex(small.index_dir, reload_seconds=0)
     old = weakref.ref(live.get().engine)  # the engine and its memo form a reference cycle
     gc.freeze()
     try:
         edit_answer(small, "差し替え後の回答です。")
-        reindex.run(small)
+        publish_index(small)
         assert live.refresh() is True
         assert old() is None
     finally:
@@ -129,5 +106,5 @@ def test_swap_releases_the_old_version_from_a_frozen_heap(small: Settings) -> No
 
 def test_prune_keeps_current_and_newest(small: Settings) -> None:
     settings = Settings(**{**small.__dict__, "keep_versions": 2})
-    versions = [reindex.run(settings, force=True).version for _ in range(3)]
-    assert index.list_versions(settings.index_dir) == versions[1:]
+    built = [publish_index(settings, force=True).version for _ in range(3)]
+    assert versions.list_versions(settings.index_dir) == built[1:]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
-from chatbot.knowledge.loading import load_knowledge
+from chatbot.knowledge import load_knowledge
 from chatbot.search.topics import TopicIndex
-from chatbot.text.japanese import Analyzer
-
-REPO = Path(__file__).resolve().parents[1]
+from chatbot.text import Analyzer
+from chatbot.text.japanese import JapaneseAnalyzer
+from tests.helpers import REPO
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +20,7 @@ def index_and_analyzer() -> tuple[TopicIndex, Analyzer]:
               "clean": ("粗大ごみ", "ごみ"), "kazei": ("住民税",), "library": ("本の貸出",), "somu": ("情報公開",)}
     departments = {key: dataclasses.replace(d, topics=topics.get(key, ())) for key, d in kb.departments.items()}
     kb = dataclasses.replace(kb, departments=departments)
-    analyzer = Analyzer(kb.synonyms)
+    analyzer = JapaneseAnalyzer(kb.synonyms)
     return TopicIndex.build(kb, analyzer), analyzer
 
 

@@ -1,0 +1,166 @@
+"""The YAML files beside the FAQs: departments and their hours, synonyms, closures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from chatbot.core.messages import Ref
+from chatbot.knowledge.model import Closure, Department, Problem
+from chatbot.knowledge.problems import (
+    Collector,
+    as_date,
+    key_lines,
+    read_yaml,
+    sequence_lines,
+    translations,
+    valid_url,
+)
+
+HOURS_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEPARTMENT_FIELDS = frozenset({"name", "phone", "email", "url", "location", "note", "hours", "closed_on_holidays",
+                               "year_end_closed", "topics", "i18n"})
+OLD_NAME_FIELD = "name_en"  # before translations were keyed by language code under i18n:
+
+
+def parse_hours(spec: object) -> tuple[dict[int, tuple[tuple[dt.time, dt.time], ...]], list[str]]:
+    """``{mon: "08:30-17:15", sat: null, ...}`` → weekday → intervals, plus the bad values."""
+    hours: dict[int, tuple[tuple[dt.time, dt.time], ...]] = {}
+    bad: list[str] = []
+    if not isinstance(spec, dict):
+        return hours, [str(spec)]
+    for name, value in spec.items():
+        if name not in WEEKDAYS:
+            bad.append(str(name))
+            continue
+        items = value if isinstance(value, list) else ([] if value in (None, "", "closed") else [value])
+        intervals = []
+        for item in items:
+            match = HOURS_PATTERN.match(str(item).strip())
+            if not match:
+                bad.append(str(item))
+                continue
+            h1, m1, h2, m2 = map(int, match.groups())
+            try:
+                start, end = dt.time(h1, m1), dt.time(h2, m2)
+            except ValueError:
+                bad.append(str(item))
+                continue
+            if start >= end:
+                bad.append(str(item))
+                continue
+            intervals.append((start, end))
+        hours[WEEKDAYS.index(name)] = tuple(sorted(intervals))
+    return hours, bad
+
+
+def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Department], str]:
+    out = Collector(problems, path)
+    data = read_yaml(path, out)
+    if not path.exists():
+        out.error(0, "missing_file")
+    if not isinstance(data, dict):
+        if path.exists() and data is not None:
+            out.error(1, "not_mapping")
+        return {}, ""
+    lines = key_lines(path)
+    base_hours, bad = parse_hours(data.get("hours", {}))
+    for value in bad:
+        out.error(lines.get("hours", 1), "bad_hours", value=value)
+    departments: dict[str, Department] = {}
+    seen_topics: dict[str, str] = {}
+    for key, entry in (data.get("departments") or {}).items():
+        where = lines.get(str(key), 1)
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry.get("phone"):
+            out.error(where, "bad_department", value=key, detail=Ref("fragment_department_fields"))
+            continue
+        if OLD_NAME_FIELD in entry:
+            out.error(where, "old_department_name", value=key)
+        unknown = set(entry) - DEPARTMENT_FIELDS - {OLD_NAME_FIELD}
+        if unknown:
+            out.error(where, "unknown_field", field=", ".join(sorted(map(str, unknown))))
+        if entry.get("url") is not None and not valid_url(entry["url"]):
+            out.error(where, "bad_url", value=entry["url"])
+        hours = base_hours
+        if "hours" in entry:
+            hours, bad = parse_hours(entry["hours"])
+            for value in bad:
+                out.error(where, "bad_hours", value=value)
+        names = translations(entry["i18n"], ("name",), where, out) if "i18n" in entry else {}
+        departments[str(key)] = Department(
+            key=str(key), name=entry["name"], phone=str(entry["phone"]), email=entry.get("email"),
+            url=entry.get("url"), location=entry.get("location"), note=entry.get("note"),
+            names={code: text["name"] for code, text in names.items()}, hours=hours,
+            closed_on_holidays=bool(entry.get("closed_on_holidays", data.get("closed_on_holidays", True))),
+            year_end_closed=bool(entry.get("year_end_closed", data.get("year_end_closed", True))),
+            topics=_topics(entry.get("topics", []), str(key), where, out, seen_topics),
+        )
+    default = str(data.get("default", ""))
+    if default not in departments:
+        out.error(lines.get("default", 1), "no_default_department")
+    return departments, default
+
+
+def _topics(value: object, department: str, line: int, out: Collector, seen: dict[str, str]) -> tuple[str, ...]:
+    """A list of words; a word claimed by two departments stays with the first, with a warning."""
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        out.error(line, "bad_topics", value=department)
+        return ()
+    topics = []
+    for topic in (t.strip() for t in value):
+        owner = seen.setdefault(topic, department)
+        if owner != department:
+            out.warning(line, "duplicate_topic", value=topic, first=owner)
+        else:
+            topics.append(topic)
+    return tuple(topics)
+
+
+def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """``canonical: [variant, ...]``; variants are rewritten to the canonical word."""
+    out = Collector(problems, path)
+    data = read_yaml(path, out)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        out.error(1, "not_mapping")
+        return {}
+    lines = key_lines(path)
+    synonyms: dict[str, tuple[str, ...]] = {}
+    for canonical, variants in data.items():
+        if not isinstance(variants, list) or not all(isinstance(v, str) and v for v in variants):
+            out.error(lines.get(str(canonical), 1), "bad_synonym", detail=Ref.to("fragment_synonym_list",
+                                                                                 value=canonical))
+            continue
+        synonyms[str(canonical)] = tuple(variants)
+    return synonyms
+
+
+def load_closures(path: Path, problems: list[Problem]) -> tuple[Closure, ...]:
+    """``closures: [{date | from/to, reason, departments?}]`` — extra days the offices are shut."""
+    out = Collector(problems, path)
+    data = read_yaml(path, out)
+    if data is None:
+        return ()
+    entries = data.get("closures") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        if entries is not None or not isinstance(data, dict):
+            out.error(1, "bad_closure", detail=Ref("fragment_closures_list"))
+        return ()
+    node_lines = sequence_lines(path, "closures")
+    closures: list[Closure] = []
+    for i, entry in enumerate(entries):
+        where = node_lines[i] if i < len(node_lines) else 1
+        if not isinstance(entry, dict):
+            out.error(where, "bad_closure", detail=str(entry))
+            continue
+        start = as_date(entry.get("date", entry.get("from")))
+        end = as_date(entry.get("date", entry.get("to", entry.get("from"))))
+        departments = entry.get("departments") or []
+        if start is None or end is None or end < start or not isinstance(departments, list):
+            out.error(where, "bad_closure", detail=Ref("fragment_closure_dates"))
+            continue
+        closures.append(Closure(start, end, str(entry.get("reason", "")), tuple(map(str, departments))))
+    return tuple(closures)

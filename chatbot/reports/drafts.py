@@ -1,0 +1,63 @@
+"""Draft FAQ files for the biggest groups of unanswered questions, for staff to finish and publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from chatbot.core import messages
+from chatbot.knowledge import KnowledgeBase, question_key
+from chatbot.reports.build import Report
+from chatbot.reports.groups import DepartmentGuess, QuestionGroup, group_department
+
+MAX_ALT_QUESTIONS = 10  # a draft with more variants than this is harder to review than to extend
+DRAFT_CATEGORY = "drafts"
+
+
+def draft_text(group: QuestionGroup, department: str, today: dt.date, faq_id: str) -> str:
+    """A draft FAQ file that passes validation as a draft and tells staff what is left to write."""
+    alts = [q for q, _ in group.members if question_key(q) != question_key(group.representative)]
+    header = {"id": faq_id, "question": group.representative, "alt_questions": alts[:MAX_ALT_QUESTIONS],
+              "category": DRAFT_CATEGORY, "department": department, "tags": [], "updated": today,
+              "status": "draft"}
+    front = yaml.safe_dump(header, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+    return f"---\n{front}---\n{messages.text('report_draft_body', count=group.count)}\n"
+
+
+def draft_faqs(report: Report, kb: KnowledgeBase, directory: Path, min_count: int = 3,
+               guess_department: DepartmentGuess | None = None) -> list[Path]:
+    """Write one draft per unanswered group asked at least ``min_count`` times; never overwrites.
+
+    Groups whose representative question already is an FAQ's question (e.g. a draft from an
+    earlier run) are skipped, since a second file would fail validation as a duplicate.
+    Without ``guess_department`` the department guessed when the report was built is used.
+    """
+    folder = directory / DRAFT_CATEGORY
+    taken = {question_key(f.question) for f in kb.faqs}
+    ids = _free_draft_ids(folder, report.generated.date(), {f.id for f in kb.faqs})
+    written: list[Path] = []
+    for group in report.unanswered:
+        if group.count < min_count or question_key(group.representative) in taken:
+            continue
+        department = (group_department([q for q, _ in group.members], Counter(dict(group.faqs)), kb,
+                                       guess_department) if guess_department else group.department)
+        faq_id = next(ids)
+        path = folder / f"{faq_id}.md"
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as fh:
+            fh.write(draft_text(group, department, report.generated.date(), faq_id))
+        written.append(path)
+    return written
+
+
+def _free_draft_ids(folder: Path, today: dt.date, taken_ids: set[str]) -> Iterator[str]:
+    """``draft-YYYYMMDD-n`` ids used neither by an FAQ nor by a file in ``folder``."""
+    for number in itertools.count(1):
+        faq_id = f"draft-{today:%Y%m%d}-{number}"
+        if faq_id not in taken_ids and not (folder / f"{faq_id}.md").exists():
+            yield faq_id

@@ -1,0 +1,73 @@
+"""Named schema migrations, the same on every backend, recorded in ``schema_migrations``.
+
+A migration is applied once, in order, inside one transaction with its record. New tables (accounts,
+an audit log) add a migration at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_turns", (
+        """CREATE TABLE turns (
+            answer_id TEXT PRIMARY KEY,
+            ts TEXT NOT NULL,
+            question TEXT NOT NULL,          -- redacted
+            outcome TEXT NOT NULL,           -- answer | fallback
+            faq_id TEXT,
+            confidence REAL NOT NULL,
+            index_version TEXT,
+            lang TEXT NOT NULL,
+            helpful INTEGER,                 -- NULL until rated; 1 = 👍, 0 = 👎
+            comment TEXT,                    -- redacted
+            feedback_ts TEXT
+        )""",
+        "CREATE INDEX turns_ts ON turns(ts)",
+        "CREATE INDEX turns_outcome ON turns(outcome, ts)",
+    )),
+)
+BEGIN = {"sqlite": "BEGIN IMMEDIATE"}  # take the write lock before reading the ledger
+LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+
+
+def apply(conn: Any, dialect: str) -> list[str]:
+    """Apply every migration not yet recorded, all in one transaction; the names applied now.
+
+    ``conn`` is a DB-API connection in autocommit mode. The transaction takes the write lock first, so
+    workers starting together migrate one after the other. Databases from before named migrations
+    counted applied SQLite migrations in ``PRAGMA user_version``; those are recorded under their names.
+    """
+    conn.execute(BEGIN[dialect])
+    try:
+        conn.execute(LEDGER)
+        done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations").fetchall()}
+        if dialect == "sqlite" and not done:
+            for migration in MIGRATIONS[:conn.execute("PRAGMA user_version").fetchone()[0]]:
+                _record(conn, migration.name)
+                done.add(migration.name)
+        applied = []
+        for migration in (m for m in MIGRATIONS if m.name not in done):
+            for statement in migration.statements:
+                conn.execute(statement)
+            _record(conn, migration.name)
+            applied.append(migration.name)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return applied
+
+
+def _record(conn: Any, name: str) -> None:
+    conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                 (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
