@@ -1,0 +1,2 @@
+"""Search: the engine and its channels (BM25, readings, the dense model), respelling, department topics, and
+index versions on disk (build, verify, publish, roll back, hot-swap). The only home of faiss and torch."""

@@ -148,3 +148,45 @@ def test_a_topic_claimed_twice_stays_with_the_first_department(kb_dir: Path) -> 
         ("duplicate_topic", "warning")]
     assert kb.departments["shimin"].topics == ("出生届", "住民票")
     assert kb.departments["kosodate"].topics == ("学童保育",)
+
+
+TRANSLATED = GOOD.replace("status: published\n", """status: published
+i18n:
+  en:
+    question: Is this a good question?
+    answer: It is.
+""")
+
+
+def test_translations_are_keyed_by_language_code(kb_dir: Path) -> None:
+    write(kb_dir, "good-one", TRANSLATED.format(id="good-one", question="良い質問ですか？"))
+    kb, problems = load_knowledge(kb_dir)
+    faq = kb.faq("good-one")
+    assert problems == [] and faq is not None
+    assert faq.text("en")[1].question == "Is this a good question?" and faq.to_dict("en")["lang"] == "en"
+    assert faq.to_dict("ja")["question"] == "良い質問ですか？"
+
+
+def test_the_old_en_block_is_explained_with_its_line(kb_dir: Path) -> None:
+    old = GOOD.replace("status: published\n", "status: published\nen:\n  question: Q?\n  answer: A.\n")
+    write(kb_dir, "old-shape", old.format(id="old-shape", question="古い形の質問ですか？"))
+    _, problems = load_knowledge(kb_dir)
+    assert codes(problems) == {("old-shape.md", "old_translation_field"): 13}
+    assert "i18n:" in problems[0].text("ja") and "i18n:" in problems[0].text("en")
+
+
+def test_an_unknown_language_code_is_an_error(kb_dir: Path) -> None:
+    write(kb_dir, "klingon", TRANSLATED.replace("  en:", "  tlh:").format(id="klingon", question="未知の言語ですか？"))
+    write(kb_dir, "half", TRANSLATED.replace("    answer: It is.\n", "").format(id="half", question="半分ですか？"))
+    _, problems = load_knowledge(kb_dir)
+    assert codes(problems) == {("klingon.md", "unknown_language"): 13, ("half.md", "bad_type"): 13}
+
+
+def test_a_departments_old_name_en_is_explained(kb_dir: Path) -> None:
+    path = kb_dir / "departments.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    i18n:\n      en:\n        name: Citizens Division\n",
+                                 "    name_en: Citizens Division\n", 1), encoding="utf-8")
+    kb, problems = load_knowledge(kb_dir)
+    assert [(p.code, p.values["value"]) for p in problems] == [("old_department_name", "shimin")]
+    assert problems[0].line == text.splitlines().index("  shimin:") + 1

@@ -1,0 +1,32 @@
+"""The language registry and the catalogue that follows its fallback chains."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.core import languages, messages
+from chatbot.core.messages import Ref
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("マイナンバーカードを作りたい", "ja"), ("How do I get a My Number card?", "en"), ("DXってなに", "ja"),
+    ("12345", "ja"), ("", "ja")])
+def test_detection_is_script_first(text: str, code: str) -> None:
+    assert languages.detect(text) == code
+
+
+def test_every_chain_starts_with_itself_and_ends_with_the_default() -> None:
+    for code in languages.CODES:
+        chain = languages.chain(code)
+        assert chain[0] == code and chain[-1] == languages.DEFAULT and len(set(chain)) == len(chain)
+
+
+def test_a_fragment_is_rendered_in_the_language_of_its_message() -> None:
+    expected = Ref("fragment_string_list")
+    japanese = messages.text("bad_type", "ja", field="tags", expected=expected)
+    assert japanese.endswith("文字列のリスト（- で始まる行）で書いてください")
+    assert messages.text("bad_type", "en", field="tags", expected=expected) == "field 'tags' must be a list of strings"
+
+
+def test_texts_gives_every_language() -> None:
+    assert set(messages.texts("err_empty_message")) == set(languages.CODES)

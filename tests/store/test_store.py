@@ -1,0 +1,82 @@
+"""The storage layer through its own API, once per database URL.
+
+``CHATBOT_TEST_DB_URLS`` (comma-separated) adds backends to the run; ``{tmp}`` in a URL becomes a fresh
+directory. Without it, every test runs on a SQLite file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from chatbot.knowledge.hours import TOKYO
+from chatbot.store import migrations
+from chatbot.store.db import Database, sqlite_path
+from chatbot.store.log import ConversationLog, Turn
+
+URLS = [u.strip() for u in os.environ.get("CHATBOT_TEST_DB_URLS", "sqlite:///{tmp}/chatbot.sqlite3").split(",")]
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture(params=URLS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return request.param.replace("{tmp}", str(tmp_path))
+
+
+def turn(answer_id: str, question: str = "粗大ごみの出し方") -> Turn:
+    return Turn(answer_id, NOW, question, "fallback", None, 0.1, "v1", "ja")
+
+
+def test_every_migration_is_applied_once_by_name(url: str) -> None:
+    db = Database(url)
+    assert db.fetchall("SELECT name FROM schema_migrations ORDER BY name") == [(m.name,) for m in migrations.MIGRATIONS]
+    assert migrations.apply(Database(url).connect(), db.dialect.name) == []
+
+
+def test_turns_are_written_in_batches_and_read_back(url: str) -> None:
+    log = ConversationLog(url)
+    for n in range(300):  # more than one batch
+        assert log.record_turn(turn(f"a-{n:03d}"))
+    turns = log.turns(NOW - dt.timedelta(hours=1))
+    assert [t.answer_id for t in turns] == sorted(f"a-{n:03d}" for n in range(300))
+    assert log.turns(NOW + dt.timedelta(hours=1)) == []
+
+
+def test_feedback_updates_its_turn_and_redacts_the_comment(url: str) -> None:
+    log = ConversationLog(url)
+    log.record_turn(turn("a-1", "電話は090-1234-5678です"))
+    assert log.record_feedback("a-1", False, "連絡先 taro.yamada@example.jp", NOW) is True
+    assert log.record_feedback("no-such-answer", True, None, NOW) is False
+    (stored,) = log.turns()
+    assert (stored.helpful, stored.comment, stored.question) == (False, "連絡先 [メール]", "電話は[電話番号]です")
+
+
+def test_a_database_that_cannot_be_opened_never_raises(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    log = ConversationLog(f"sqlite:///{tmp_path / 'file' / 'chatbot.sqlite3'}")
+    assert log.record_turn(turn("a-1")) is True  # queued; the writer logs the failure
+    log.flush()
+    assert log.record_feedback("a-1", True, None, NOW) is None
+
+
+def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = sqlite3.connect(sqlite_path(url), isolation_level=None)
+    for statement in migrations.MIGRATIONS[0].statements:
+        old.execute(statement)
+    old.execute("INSERT INTO turns (answer_id, ts, question, outcome, confidence, lang) "
+                "VALUES ('kept', '2026-11-24T10:00:00+09:00', '住民票', 'answer', 0.9, 'ja')")
+    old.execute("PRAGMA user_version = 1")
+    old.close()
+    log = ConversationLog(url)
+    assert [t.answer_id for t in log.turns()] == ["kept"]
+    assert log.db.fetchall("SELECT name FROM schema_migrations") == [("0001_turns",)]
+
+
+def test_other_database_urls_are_refused_with_the_setting_named() -> None:
+    with pytest.raises(ValueError, match="CHATBOT_DB_URL"):
+        Database("mysql://db/chatbot")
