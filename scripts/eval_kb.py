@@ -5,10 +5,10 @@
 Rows come from TSV files (default: tests/eval/queries.tsv and tests/eval/heldout.tsv): query, expected
 FAQ id ("-" for a question the city's FAQ does not cover), kind. Each file's data rows are numbered from
 0; even rows are dev (calibrate on these), odd rows are test. `--fit` refits the confidence model on the
-dev rows and prints its coefficients for chatbot/engine.py's ConfidenceModel. heldout.tsv was written
+dev rows and prints its coefficients for chatbot/search/engine.py's ConfidenceModel. heldout.tsv was written
 later than queries.tsv, by someone who had seen neither the engine's errors nor departments.yaml's topics.
 A question naming a department topic that no FAQ covers falls back whatever its confidence, as in the
-service (chatbot/topics.py).
+service (chatbot/search/topics.py).
 """
 
 from __future__ import annotations
