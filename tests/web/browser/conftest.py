@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.helpers import publish_index
+from chatbot.core import languages, messages
+from tests.helpers import make_settings, publish_index
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM", "/usr/bin/chromium")
@@ -40,21 +40,20 @@ DESKTOP = {"width": 1280, "height": 800}
 
 def widget_texts() -> dict[str, dict[str, str]]:
     """The widget's UI text per language, from messages.yaml (as the server serves it)."""
-    with (ROOT / "chatbot" / "messages.yaml").open(encoding="utf-8") as fh:
-        catalogue = yaml.safe_load(fh)
-    return {lang: {key.removeprefix("widget_"): entry[lang] for key, entry in catalogue.items()
-                   if key.startswith("widget_")} for lang in ("ja", "en")}
+    keys = [key for key in messages.catalogue() if key.startswith("widget_")]
+    return {lang: {key.removeprefix("widget_"): messages.template(key, lang) for key in keys}
+            for lang in languages.CODES}
 
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The production stack: an index built by the publish pipeline, served by gunicorn."""
+    from chatbot.web.devserver import gunicorn
+
     external = os.environ.get("CHATBOT_TEST_SERVER")
     if external:
         yield external.rstrip("/")
         return
-        from chatbot.web.devserver import gunicorn
-    from tests.helpers import make_settings
 
     tmp = tmp_path_factory.mktemp("chatbot-server")
     # The tests ask a few dozen questions from one address within a minute.

@@ -317,7 +317,7 @@ def test_errors_are_shown_with_the_servers_text(open_page, texts, server_url):
     widget.input.fill(IN_SCOPE)
     widget.input.press("Enter")
     failed = widget.host.locator(".msg.bot.error").last
-    expect(failed).to_contain_text(error["error"]["ja"])
+    expect(failed).to_contain_text(texts_by_lang["ja"])
 
     page.unroute(server_url + "/api/chat")
     page.route(server_url + "/api/chat", lambda route: route.abort("connectionrefused"))
