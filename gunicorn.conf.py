@@ -51,6 +51,7 @@ max_requests = _settings.max_requests
 max_requests_jitter = max_requests // 4
 accesslog = None  # the app writes one structured JSON line per request instead
 errorlog = "-"
+logger_class = "chatbot.web.serverlog.RedactingLogger"  # gunicorn's own lines echo request lines: redact them
 bind = _settings.bind
 
 # Aggregate /metrics across workers (prometheus_client multiprocess mode). Every counter update writes

@@ -106,23 +106,48 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
         log.info("published index %s (smoke questions %d, pruned %s)", outcome.version, outcome.smoke_checked,
                  ", ".join(outcome.pruned) or "none")
         click.echo(f"index {outcome.version}: built and published / 索引 {outcome.version} を作成・公開しました")
+    elif outcome.pinned:
+        click.echo(_staff("index_pinned", version=outcome.version, at=outcome.pinned.pinned_at))
     else:
         click.echo(f"index {outcome.version}: knowledge unchanged, still serving / "
                    f"変更がないため公開中の索引 {outcome.version} をそのまま使います")
 
 
 @main.command()
-def rollback() -> None:
-    """Re-publish the version before the current one."""
+@click.argument("version", required=False)
+@click.option("--release", is_flag=True, help="Stop holding the rolled-back version; the next reindex publishes.")
+def rollback(version: str | None, release: bool) -> None:
+    """Re-publish VERSION (default: the one before the current one) and hold it.
+
+    The nightly run keeps the rolled-back version until the knowledge files change or
+    `chatbot rollback --release` is run; `chatbot versions` lists the versions on disk.
+    """
+    from chatbot.knowledge import content_hash
     from chatbot.search import versions as index_versions
 
+    if release and version:
+        raise click.UsageError(_staff("rollback_release_or_version"))
     settings = _settings()
     try:
         with index_versions.build_lock(settings.index_dir):
-            version = index_versions.rollback(settings.index_dir)
+            if release:
+                held = index_versions.release(settings.index_dir)
+            else:
+                version = index_versions.rollback(settings.index_dir, content_hash(settings.knowledge_dir), version)
     except index_versions.IndexFailure as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"now serving {version} / 公開中の索引を {version} に戻しました")
+    if release:
+        click.echo(_staff("rollback_released", version=held.version) if held else _staff("rollback_not_pinned"))
+    else:
+        click.echo(_staff("rollback_done", version=version))
+
+
+def _staff(key: str, **values: object) -> str:
+    """A catalogue message in every staff language, as `chatbot validate` prints problems."""
+    from chatbot.core import messages
+    from chatbot.core.languages import STAFF
+
+    return " / ".join(messages.text(key, lang, **values) for lang in STAFF)
 
 
 @main.command()
@@ -201,7 +226,7 @@ def report(since: str, fmt: str, output: Path | None, draft_dir: Path | None) ->
         raise click.BadParameter(str(exc), param_hint="--since") from exc
     settings = _settings()
     result = run(settings.knowledge_dir, settings.index_dir, settings.db_url, settings.stale_days, period, fmt=fmt,
-                 output=output, draft_dir=draft_dir)
+                 output=output, draft_dir=draft_dir, answer_threshold=settings.answer_threshold)
     if output is None:
         click.echo(result.text)
     for path in result.drafts:

@@ -22,6 +22,11 @@ SEEDED_PERSONAL_VALUES = (
     "09012345678",
     "taro.yamada@example.jp",
     "千葉県四街道市鹿渡933-1",
+    # Sent by tests/web/test_serverlog.py through the real server (chat and raw request lines).
+    "090.1111.0012",
+    "6789.0123.4562",
+    "〇九〇の一一一一の〇〇一五",
+    "たろう@example.jp",
 )
 
 

@@ -7,6 +7,7 @@ never disagree. Entry points read the settings; the functions they call get only
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ PREFIX = "CHATBOT_"
 _TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
+_ORIGIN = re.compile(r"^https?://[^/\s?#\"'<>@]+$")
 
 
 def text(value: str) -> str:
@@ -57,6 +59,27 @@ def items(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+def networks(value: str) -> tuple[str, ...]:
+    """Comma-separated IP networks (``10.0.0.0/8``, ``::1/128``; an address alone is one host), as canonical text.
+
+    Checked here so a typo stops the service at start; kept as text (not ``ipaddress`` objects) so the settings
+    can be written back to a child process's environment. Host bits set (``10.0.0.1/8``) are an error, not a guess.
+    """
+    return tuple(str(ipaddress.ip_network(v)) for v in items(value))
+
+
+def origin(value: str) -> str:
+    """Empty, or ``http(s)://host[:port]`` (a trailing ``/`` is dropped): paths are appended to it.
+
+    No path, because the widget sends questions to the origin its script came from: a URL with a path would
+    load the script and then ask the wrong server.
+    """
+    url = value.strip().rstrip("/")
+    if url and not _ORIGIN.match(url):
+        raise ValueError("write a scheme and host only, such as https://chatbot.city.example, or nothing")
+    return url
+
+
 def duration(value: str) -> float:
     """Seconds: ``2``, ``2s``, ``500ms``, ``5m``, ``1h``."""
     match = _DURATION.match(value)
@@ -90,12 +113,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_DIR", "", "Also write application logs to files in this directory", optional_path),
     Setting("LOG_LEVEL", "INFO", "Application log level", text),
     Setting("STALE_DAYS", "365", "FAQs not updated for this many days are listed in reports", integer),
+    Setting("METRICS_ALLOW", "127.0.0.0/8,::1/128",
+            "Comma-separated IP networks (CIDR) allowed to read /metrics; others get 404; empty = nobody", networks),
+    Setting("PUBLIC_URL", "", "The service's origin as citizens' browsers reach it, for the demo page's embed "
+            "code, e.g. https://chatbot.city.example; empty = relative URLs", origin),
     Setting("BIND", "127.0.0.1:8000", "Address gunicorn listens on (gunicorn.conf.py)", text),
     Setting("WORKERS", "", "gunicorn worker processes; empty = one per CPU core", optional_integer),
     Setting("THREADS", "2", "Request threads per worker", integer),
     Setting("SWITCH_INTERVAL_MS", "1", "Python's GIL switch interval in the server, in milliseconds", number),
     Setting("MAX_REQUESTS", "200000", "A worker is recycled after this many requests (plus up to a quarter)", integer),
     Setting("KEEPALIVE_REQUESTS", "100", "A kept-alive connection is closed after this many requests", integer),
+    Setting("READ_TIMEOUT", "10s", "A request (line, headers and body) must arrive within this time, else 408",
+            duration),
+    Setting("FORWARDED_HOPS", "0",
+            "Reverse proxies in front whose X-Forwarded-For/-Proto to trust; 0 = none (headers ignored)", integer),
 )
 
 
@@ -116,12 +147,16 @@ class Settings:
     log_dir: Path | None
     log_level: str
     stale_days: int
+    metrics_allow: tuple[str, ...]
+    public_url: str
     bind: str
     workers: int | None
     threads: int
     switch_interval_ms: float
     max_requests: int
     keepalive_requests: int
+    read_timeout: float
+    forwarded_hops: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

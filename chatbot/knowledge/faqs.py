@@ -1,10 +1,16 @@
-"""FAQ files: Markdown with a YAML front matter block, one question per file."""
+"""FAQ files: Markdown with a YAML front matter block, one question per file.
+
+When two files clash (the same id, or questions that count as one), the error goes on the file saved
+more recently and names the other: that is the copy staff just added, while the older file keeps
+serving. Equal modification times (a copy that kept its original's) fall back to the name sorting later.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +18,7 @@ import yaml
 
 from chatbot.core.messages import Ref
 from chatbot.knowledge.model import FAQ, FaqText, Problem
-from chatbot.knowledge.problems import (
-    Collector,
-    as_date,
-    line_of_offset,
-    translations,
-    valid_url,
-    yaml_error_line,
-)
+from chatbot.knowledge.problems import Collector, as_date, line_of_offset, parse_yaml, translations, valid_url
 
 FAQ_FIELDS_REQUIRED = ("id", "question", "alt_questions", "category", "department", "updated", "status")
 FAQ_FIELDS_OPTIONAL = ("tags", "url", "i18n")
@@ -30,25 +29,52 @@ STATUSES = ("published", "draft")
 
 
 def load_faqs(faq_dir: Path, departments: set[str], problems: list[Problem]) -> list[FAQ]:
-    faqs: list[FAQ] = []
-    seen_ids: dict[str, Path] = {}
-    seen_questions: dict[str, Path] = {}
-    for path in sorted(faq_dir.rglob("*.md")):
-        faq = parse_faq_file(path, departments, problems)
-        if faq is None:
-            continue
-        out = Collector(problems, path)
-        if faq.id in seen_ids:
-            out.error(2, "duplicate_id", value=faq.id, other=seen_ids[faq.id])
-            continue
-        key = question_key(faq.question)
-        if key in seen_questions:
-            out.error(2, "duplicate_question", value=faq.question, other=seen_questions[key])
-            continue
-        seen_ids[faq.id] = path
-        seen_questions[key] = path
-        faqs.append(faq)
-    return faqs
+    """Every FAQ that can be served, in file name order; a clash leaves out the newer file (module doc)."""
+    paths = sorted(faq_dir.rglob("*.md"))
+    parsed = [faq for path in paths if (faq := parse_faq_file(path, departments, problems)) is not None]
+    kept = _without_clashes(parsed, lambda f: f.id, "id", "duplicate_id", problems)
+    return _without_clashes(kept, lambda f: question_key(f.question), "question", "duplicate_question", problems)
+
+
+def _without_clashes(faqs: list[FAQ], key: Callable[[FAQ], str], field: str, code: str,
+                     problems: list[Problem]) -> list[FAQ]:
+    """``faqs`` less every one whose ``key`` an older file already has, each reported with that file."""
+    first: dict[str, FAQ] = {}
+    for faq in sorted(faqs, key=_age):
+        first.setdefault(key(faq), faq)
+    kept = []
+    for faq in faqs:
+        original = first[key(faq)]
+        if original is faq:
+            kept.append(faq)
+        elif faq.path is not None:
+            value = faq.id if field == "id" else faq.question
+            Collector(problems, faq.path).error(_field_line(faq.path, field), code, value=value, other=original.path)
+    return kept
+
+
+def _age(faq: FAQ) -> tuple[int, str]:
+    """Oldest first: by modification time, then by path (a copy may keep its original's time)."""
+    path = faq.path or Path()
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        modified = 0
+    return modified, str(path)
+
+
+def _field_line(path: Path, field: str) -> int:
+    """Line of ``field:`` in the front matter (files read fine a moment ago; 2 if it moved since)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 2
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == "---":
+            break
+        if re.match(rf"{field}\s*:", line):
+            return number
+    return 2
 
 
 def question_key(question: str) -> str:
@@ -76,17 +102,18 @@ def parse_faq_file(path: Path, departments: set[str], problems: list[Problem]) -
         return None
     header = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1:]).strip()
-    try:
-        node = yaml.compose(header, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(header)
-    except yaml.YAMLError as exc:
-        out.error(yaml_error_line(exc, first_line=2), "yaml_error", detail=getattr(exc, "problem", None) or str(exc))
-        return None
-    if not isinstance(data, dict) or node is None:
+    errors_before = out.errors
+    parsed = parse_yaml(header, first_line=2, out=out)
+    data, node = parsed if parsed is not None else (None, None)
+    if parsed is not None and not (isinstance(data, dict) and isinstance(node, yaml.MappingNode)):
         out.error(2, "not_mapping")
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        if not body:  # the body does not depend on the header: report it in the same run
+            out.error(end + 2, "empty_answer")
         return None
     key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value}
-    return _faq_from_mapping(data, body, key_lines, end + 2, path, departments, out)
+    faq = _faq_from_mapping(data, body, key_lines, end + 2, path, departments, out)
+    return faq if out.errors == errors_before else None  # slips repaired to check the rest still count
 
 
 def _faq_from_mapping(data: dict[str, Any], body: str, key_lines: dict[str, int], body_line: int,
@@ -123,8 +150,8 @@ def _faq_from_mapping(data: dict[str, Any], body: str, key_lines: dict[str, int]
     faq_id = string("id")
     if faq_id and not ID_PATTERN.match(faq_id):
         out.error(line("id"), "bad_id", value=faq_id)
-    if faq_id and faq_id != path.stem:
-        out.warning(line("id"), "id_filename_mismatch", value=faq_id, stem=path.stem)
+    if faq_id and faq_id != path.stem:  # an error: ids are how staff find the file, and drafts are named by id
+        out.error(line("id"), "id_filename_mismatch", value=faq_id, stem=path.stem)
     question = string("question")
     alts = string_list("alt_questions")
     if "alt_questions" in data and len(alts) < 2:

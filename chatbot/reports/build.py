@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chatbot.core import messages
 from chatbot.knowledge import FAQ, KnowledgeBase
-from chatbot.reports.groups import DepartmentGuess, QuestionGroup, department_of, question_groups
+from chatbot.reports.groups import AnswerCheck, DepartmentGuess, QuestionGroup, department_of, question_groups
 from chatbot.store.log import Turn
 from chatbot.text import analyzer as make_analyzer
 
@@ -59,6 +59,10 @@ class Report:
     never_hit: tuple[FaqRef, ...]
     stale: tuple[FaqRef, ...]
     department_names: dict[str, str]
+    # Rated turns of the period, answers and fallbacks alike (the 👎 section counts the same turns, and
+    # /metrics counts 👎 requests): a citizen's 👎 on "we could not answer" is a rating too.
+    helpful: int
+    not_helpful: int
 
     @property
     def answered(self) -> int:
@@ -68,23 +72,23 @@ class Report:
     def fallback(self) -> int:
         return sum(d.fallback for d in self.days)
 
-    @property
-    def helpful(self) -> int:
-        return sum(f.helpful for f in self.faqs)
-
-    @property
-    def not_helpful(self) -> int:
-        return sum(f.not_helpful for f in self.faqs)
-
     def department_name(self, key: str | None) -> str:
         return self.department_names.get(key or "", messages.text("report_unknown"))
 
 
 def build_report(turns: Sequence[Turn], kb: KnowledgeBase, now: dt.datetime, stale_days: int,
-                 guess_department: DepartmentGuess | None = None, start: dt.datetime | None = None) -> Report:
-    """Everything staff look at, computed from the log and the knowledge base alone."""
+                 guess_department: DepartmentGuess | None = None, start: dt.datetime | None = None,
+                 answers_now: AnswerCheck | None = None) -> Report:
+    """Everything staff look at, computed from the log and the knowledge base alone.
+
+    With ``answers_now`` (the serving index's answer to a question) unanswered groups whose
+    representative question is answered now are marked so: their FAQ exists already.
+    """
     analyzer = make_analyzer(kb.synonyms)
     fallbacks = [t for t in turns if t.outcome != "answer"]
+    unanswered = question_groups(fallbacks, kb, analyzer, guess_department)
+    if answers_now is not None:
+        unanswered = tuple(replace(g, answered_now=answers_now(g.representative)) for g in unanswered)
     unhelpful = [t for t in turns if t.helpful is False]
     answered = [t for t in turns if t.outcome == "answer" and t.faq_id]
     hit_ids = {t.faq_id for t in answered}
@@ -93,13 +97,15 @@ def build_report(turns: Sequence[Turn], kb: KnowledgeBase, now: dt.datetime, sta
         generated=now,
         stale_days=stale_days,
         days=daily_counts(turns, now, start),
-        unanswered=question_groups(fallbacks, kb, analyzer, guess_department),
+        unanswered=unanswered,
         unhelpful=question_groups(unhelpful, kb, analyzer, guess_department),
         departments=tuple(Counter(department_of(kb.faq(t.faq_id)) for t in answered).most_common()),
         faqs=faq_stats(turns, kb),
         never_hit=tuple(_ref(f) for f in kb.published if f.id not in hit_ids),
         stale=tuple(_ref(f) for f in sorted(kb.published, key=lambda f: f.updated) if f.updated < cutoff),
         department_names={key: d.name for key, d in kb.departments.items()},
+        helpful=sum(t.helpful is True for t in turns),
+        not_helpful=len(unhelpful),
     )
 
 

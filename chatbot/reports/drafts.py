@@ -20,13 +20,19 @@ DRAFT_CATEGORY = "drafts"
 
 
 def draft_text(group: QuestionGroup, department: str, today: dt.date, faq_id: str) -> str:
-    """A draft FAQ file that passes validation as a draft and tells staff what is left to write."""
+    """A draft FAQ file that passes validation as a draft and tells staff what is left to write.
+
+    The body lists every grouped question with how often it was asked: a group asked in one wording
+    has no alt_questions to show, and the counts say which wordings matter most.
+    """
     alts = [q for q, _ in group.members if question_key(q) != question_key(group.representative)]
     header = {"id": faq_id, "question": group.representative, "alt_questions": alts[:MAX_ALT_QUESTIONS],
               "category": DRAFT_CATEGORY, "department": department, "tags": [], "updated": today,
               "status": "draft"}
     front = yaml.safe_dump(header, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
-    return f"---\n{front}---\n{messages.text('report_draft_body', count=group.count)}\n"
+    asked = "\n".join(f"- {question} ×{count}" for question, count in group.members)
+    return (f"---\n{front}---\n{messages.text('report_draft_body', count=group.count)}\n\n"
+            f"{messages.text('report_draft_asked')}\n\n{asked}\n")
 
 
 def draft_faqs(report: Report, kb: KnowledgeBase, directory: Path, min_count: int = 3,
@@ -34,7 +40,8 @@ def draft_faqs(report: Report, kb: KnowledgeBase, directory: Path, min_count: in
     """Write one draft per unanswered group asked at least ``min_count`` times; never overwrites.
 
     Groups whose representative question already is an FAQ's question (e.g. a draft from an
-    earlier run) are skipped, since a second file would fail validation as a duplicate.
+    earlier run) are skipped, since a second file would fail validation as a duplicate; so are
+    groups the serving index answers now (``answered_now``): their FAQ exists already.
     Without ``guess_department`` the department guessed when the report was built is used.
     """
     folder = directory / DRAFT_CATEGORY
@@ -42,7 +49,7 @@ def draft_faqs(report: Report, kb: KnowledgeBase, directory: Path, min_count: in
     ids = _free_draft_ids(folder, report.generated.date(), {f.id for f in kb.faqs})
     written: list[Path] = []
     for group in report.unanswered:
-        if group.count < min_count or question_key(group.representative) in taken:
+        if group.count < min_count or group.answered_now or question_key(group.representative) in taken:
             continue
         department = (group_department([q for q, _ in group.members], Counter(dict(group.faqs)), kb,
                                        guess_department) if guess_department else group.department)

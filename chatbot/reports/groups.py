@@ -26,6 +26,18 @@ DepartmentGuess = Callable[[Sequence[str]], str | None]
 
 
 @dataclass(frozen=True)
+class AnsweredNow:
+    """The FAQ with which the index serving now answers a question that went unanswered when asked."""
+
+    faq_id: str
+    question: str
+
+
+# A question → the FAQ that answers it now, or None when it would still go unanswered.
+AnswerCheck = Callable[[str], AnsweredNow | None]
+
+
+@dataclass(frozen=True)
 class QuestionGroup:
     """Near-duplicate questions standing for one topic the FAQs do not cover (well)."""
 
@@ -35,6 +47,7 @@ class QuestionGroup:
     department: str
     faqs: tuple[tuple[str, int], ...] = ()  # FAQs that answered them (👎 groups), most first
     comments: tuple[str, ...] = ()
+    answered_now: AnsweredNow | None = None  # unanswered then, answered by the index serving now: no draft
 
 
 def question_groups(turns: Sequence[Turn], kb: KnowledgeBase, analyzer: Analyzer,

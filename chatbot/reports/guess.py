@@ -1,4 +1,5 @@
-"""Guessing the department of a group of questions by asking the index that serves now."""
+"""Asking the index that serves now: the department of a group of questions, and whether a question
+that went unanswered is answered now (so the report drafts no FAQ that already exists)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatbot.reports.groups import DepartmentGuess
+from chatbot.reports.groups import AnswerCheck, AnsweredNow, DepartmentGuess
 from chatbot.search.versions import IndexFailure, ServingIndex, load_current
+from chatbot.serving.respond import respond
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,22 @@ def index_guess(serving: ServingIndex) -> DepartmentGuess:
     return guess
 
 
-def serving_guess(index_dir: Path) -> DepartmentGuess | None:
-    """A guess through the published index; None (and a warning) when there is none."""
+def index_answers(serving: ServingIndex, threshold: float) -> AnswerCheck:
+    """Whether the serving index answers a question now, exactly as a citizen asking it would be answered
+    (`respond`: the top hit at ``threshold``, unless the question names a matter no FAQ covers)."""
+
+    def answers(question: str) -> AnsweredNow | None:
+        reply = respond(serving, question, threshold=threshold, suggest_threshold=threshold)
+        return AnsweredNow(reply.faq.id, reply.faq.question) if reply.faq is not None else None
+
+    return answers
+
+
+def load_serving(index_dir: Path) -> ServingIndex | None:
+    """The published index; None (and a warning) when there is none: the report works without it."""
     try:
-        return index_guess(load_current(index_dir))
+        return load_current(index_dir)
     except IndexFailure as exc:
-        log.warning("no serving index, department guesses use the default department: %s", exc)
+        log.warning("no serving index: department guesses use the default department and unanswered "
+                    "questions are not checked against today's answers: %s", exc)
         return None

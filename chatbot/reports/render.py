@@ -51,6 +51,9 @@ def csv_rows(report: Report) -> list[dict[str, object]]:
             rows.append({"section": f"{section}_group", "group": number, "question": g.representative,
                          "department": g.department, "department_name": name(g.department), "count": g.count,
                          "id": " ".join(f for f, _ in g.faqs)})
+            if g.answered_now:  # 「現在は…で回答しています」: the FAQ exists already, write none
+                rows.append({"section": f"{section}_answered_now", "group": number, "id": g.answered_now.faq_id,
+                             "question": messages.text("report_answered_now", question=g.answered_now.question)})
             rows += [{"section": f"{section}_question", "group": number, "question": q, "count": n}
                      for q, n in g.members]
     rows += [{"section": "department", "department": key or "", "department_name": name(key), "count": n}
@@ -64,12 +67,31 @@ def csv_rows(report: Report) -> list[dict[str, object]]:
     return rows
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV Injection"): `=`, `+`, `-`,
+# `@`, tab and carriage return. Also the full-width ＝＋－＠ a Japanese IME types: Japanese Excel turns them into
+# a formula when they are typed into a cell; a quote too many costs one character, a formula too few a link to
+# anywhere, so they are quoted without proving how each Excel version reads them from a file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell that would start a formula gets a leading ``'``, OWASP's neutraliser.
+
+    Citizens' questions land in the report as they were typed, so ``=HYPERLINK(...)`` would otherwise become a
+    live link (or worse) in the staff member's Excel. The quote makes the cell plain text; only text is
+    touched, so counts stay numbers (the report computes none that is negative).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_csv(report: Report) -> str:
-    """One CSV for spreadsheets; starts with a BOM so Excel reads the Japanese as UTF-8."""
+    """One CSV for spreadsheets; starts with a BOM so Excel reads the Japanese as UTF-8, no cell runs a formula."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    writer.writerows(csv_rows(report))
+    writer.writerows({column: csv_cell(value) for column, value in row.items()} for row in csv_rows(report))
     return "\ufeff" + out.getvalue()
 
 

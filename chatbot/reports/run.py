@@ -12,7 +12,7 @@ from chatbot.knowledge import load_knowledge
 from chatbot.knowledge.hours import TOKYO
 from chatbot.reports.build import Report, build_report
 from chatbot.reports.drafts import draft_faqs
-from chatbot.reports.guess import serving_guess
+from chatbot.reports.guess import index_answers, index_guess, load_serving
 from chatbot.reports.render import RENDERERS
 from chatbot.store.log import ConversationLog
 
@@ -36,11 +36,13 @@ class RunResult:
 
 
 def run(knowledge_dir: Path, index_dir: Path, db_url: str, stale_days: int, since: dt.timedelta, fmt: str = "html",
-        output: Path | None = None, draft_dir: Path | None = None, now: dt.datetime | None = None) -> RunResult:
+        output: Path | None = None, draft_dir: Path | None = None, now: dt.datetime | None = None,
+        answer_threshold: float | None = None) -> RunResult:
     """Read the log and knowledge, build the report, write it and any drafts.
 
     Department guesses need the serving index; without one the report still works and groups
-    fall back to the default department.
+    fall back to the default department. With ``answer_threshold`` (CHATBOT_ANSWER_THRESHOLD) the
+    serving index is also asked which unanswered questions it answers now: those get no draft.
     """
     if fmt not in RENDERERS:
         raise ValueError(messages.text("report_bad_format", value=fmt))
@@ -48,8 +50,12 @@ def run(knowledge_dir: Path, index_dir: Path, db_url: str, stale_days: int, sinc
     start = now - since
     kb, _ = load_knowledge(knowledge_dir)
     turns = ConversationLog(db_url).turns(start)
-    guess = serving_guess(index_dir)
-    report = build_report(turns, kb, now, stale_days, guess_department=guess, start=start)
+    serving = load_serving(index_dir)
+    guess = index_guess(serving) if serving is not None else None
+    answers = None
+    if serving is not None and answer_threshold is not None:
+        answers = index_answers(serving, answer_threshold)
+    report = build_report(turns, kb, now, stale_days, guess_department=guess, start=start, answers_now=answers)
     text = RENDERERS[fmt](report)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

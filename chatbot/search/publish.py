@@ -2,17 +2,25 @@
 
 Any failure raises ``IndexFailure`` before the publish step, deletes the unpublished
 version and leaves ``current`` exactly as it was, so the service keeps answering.
+
+A rollback pins the version it re-published (``versions.Pin``): while the knowledge is as it was at
+the rollback, a run leaves that version serving and says so, instead of quietly re-publishing what
+staff rolled away from. A run that publishes, or finds the served version matching the knowledge,
+clears the pin.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.search import versions
 from chatbot.search.versions import BuildSpec, IndexFailure, ServingIndex
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,7 @@ class Outcome:
     published: bool
     pruned: tuple[str, ...] = ()
     smoke_checked: int = 0
+    pinned: versions.Pin | None = None  # the rollback that kept ``version`` serving, when one did
 
 
 def read_smoke(path: Path) -> list[tuple[str, str]]:
@@ -47,7 +56,13 @@ def run(spec: BuildSpec, threshold: float, keep_versions: int, force: bool = Fal
     """Smoke questions must get their FAQ at ``threshold``; ``keep_versions`` are kept after publishing."""
     with versions.build_lock(spec.index_dir):
         result = versions.build(spec, force=force)
+        if result.pinned:
+            held = versions.read_pin(spec.index_dir)
+            log.warning("knowledge unchanged since the rollback to %s (%s): it keeps serving until the knowledge "
+                        "changes or `chatbot rollback --release`", result.version, held.pinned_at if held else "?")
+            return Outcome(result.version, published=False, pinned=held)
         if not result.built:
+            versions.release(spec.index_dir)  # the served version matches the knowledge: no pin to keep
             return Outcome(result.version, published=False)
         try:
             serving = versions.load_version(result.directory)
@@ -60,5 +75,7 @@ def run(spec: BuildSpec, threshold: float, keep_versions: int, force: bool = Fal
         except BaseException:
             shutil.rmtree(result.directory, ignore_errors=True)
             raise
+        if (released := versions.release(spec.index_dir)) is not None:
+            log.info("published %s: the rollback to %s no longer holds", result.version, released.version)
         pruned = versions.prune(spec.index_dir, keep_versions)
     return Outcome(result.version, True, tuple(pruned), len(cases))

@@ -6,6 +6,7 @@ Layout under ``CHATBOT_INDEX_DIR``::
     versions/<version>/knowledge.json  the knowledge snapshot the version serves
     versions/<version>/engine/         the search engine's files (lexical, FAISS, model)
     current -> versions/<version>      symlink, switched with one atomic rename
+    pinned                             after a rollback: the version held and the knowledge hash then
 
 A build happens in a hidden temporary directory and only becomes a version once every
 file is written and fsynced, so a failed or interrupted build never touches what serves.
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chatbot.core import languages, messages
 from chatbot.core.settings import Settings
 from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge, snapshot
 from chatbot.search.engine import Document, SearchEngine
@@ -34,6 +36,7 @@ from chatbot.text import analyzer
 
 FORMAT = 3  # 3: translations keyed by language code in knowledge.json
 MANIFEST = "manifest.json"
+PIN = "pinned"
 
 
 class IndexFailure(Exception):
@@ -85,6 +88,7 @@ class BuildResult:
     directory: Path
     built: bool  # False when the knowledge was unchanged and nothing was rebuilt
     problems: list[Problem]
+    pinned: bool = False  # nothing rebuilt because a rollback holds the current version (see `Pin`)
 
 
 def documents(kb: KnowledgeBase) -> list[Document]:
@@ -137,7 +141,8 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 def build(spec: BuildSpec, force: bool = False) -> BuildResult:
     """Build a new, unpublished version from ``spec.knowledge_dir``.
 
-    Returns the current version untouched when the knowledge and model are unchanged.
+    Returns the current version untouched when the knowledge and model are unchanged, or when a
+    rollback's pin holds it (the knowledge is as it was at the rollback).
     """
     kb, problems = load_knowledge(spec.knowledge_dir)
     errors = [p for p in problems if p.severity == "error"]
@@ -148,6 +153,8 @@ def build(spec: BuildSpec, force: bool = False) -> BuildResult:
     current = current_version(index_dir)
     if current and not force:
         manifest = read_manifest(versions_dir(index_dir) / current)
+        if manifest.get("format") == FORMAT and holds(read_pin(index_dir), current, kb.content_hash):
+            return BuildResult(current, versions_dir(index_dir) / current, False, problems, pinned=True)
         if (manifest.get("format") == FORMAT and manifest.get("knowledge_hash") == kb.content_hash
                 and manifest.get("model_spec") == spec.model_spec):
             return BuildResult(current, versions_dir(index_dir) / current, False, problems)
@@ -240,15 +247,70 @@ def publish(index_dir: Path, version: str) -> None:
     _fsync_dir(index_dir)
 
 
-def rollback(index_dir: Path) -> str:
-    """Re-publish the version published before the current one (by build order)."""
-    versions = list_versions(index_dir)
+def rollback(index_dir: Path, knowledge_hash: str, version: str | None = None) -> str:
+    """Re-publish ``version`` (default: the one built before the current one) and pin it.
+
+    Without the pin the next nightly run would see knowledge newer than the rolled-back version and
+    quietly publish again what staff just rolled away from; the pin holds the version until the
+    knowledge (``knowledge_hash`` = the files as they are now) changes or `release` is called.
+    """
     current = current_version(index_dir)
-    older = [v for v in versions if current is None or v < current]
-    if not older:
-        raise IndexFailure("no earlier version to roll back to / 戻せる以前の版がありません")
-    publish(index_dir, older[-1])
-    return older[-1]
+    if version is None:
+        older = [v for v in list_versions(index_dir) if current is None or v < current]
+        if not older:
+            raise IndexFailure(_staff("rollback_no_earlier"))
+        version = older[-1]
+    elif version not in list_versions(index_dir):
+        raise IndexFailure(_staff("rollback_unknown_version", version=version))
+    if read_manifest(versions_dir(index_dir) / version).get("format") != FORMAT:
+        raise IndexFailure(_staff("rollback_old_format", version=version))
+    publish(index_dir, version)
+    pin(index_dir, Pin(version, knowledge_hash, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+    return version
+
+
+# ---------------------------------------------------------------- pin (a rollback that holds)
+
+@dataclass(frozen=True)
+class Pin:
+    """A version staff rolled back to, and the knowledge hash at that moment."""
+
+    version: str
+    knowledge_hash: str
+    pinned_at: str
+
+
+def read_pin(index_dir: Path) -> Pin | None:
+    """The pin, or None when there is none (or it is unreadable: a pin never blocks a publish)."""
+    try:
+        data = json.loads((index_dir / PIN).read_text(encoding="utf-8"))
+        return Pin(str(data["version"]), str(data["knowledge_hash"]), str(data.get("pinned_at", "")))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def pin(index_dir: Path, held: Pin) -> None:
+    """Write the pin atomically, so a nightly run never reads half of one."""
+    tmp = index_dir / f".{PIN}-{uuid.uuid4().hex}"
+    _write_json(tmp, {"version": held.version, "knowledge_hash": held.knowledge_hash, "pinned_at": held.pinned_at})
+    os.replace(tmp, index_dir / PIN)
+    _fsync_dir(index_dir)
+
+
+def release(index_dir: Path) -> Pin | None:
+    """Remove the pin; returns the pin that was there, if any."""
+    held = read_pin(index_dir)
+    (index_dir / PIN).unlink(missing_ok=True)
+    return held
+
+
+def holds(held: Pin | None, current: str | None, knowledge_hash: str) -> bool:
+    """A pin holds while its version is the one served and the knowledge is as it was when pinned."""
+    return held is not None and held.version == current and held.knowledge_hash == knowledge_hash
+
+
+def _staff(key: str, **values: object) -> str:
+    return " / ".join(messages.text(key, lang, **values) for lang in languages.STAFF)
 
 
 def prune(index_dir: Path, keep: int) -> list[str]:

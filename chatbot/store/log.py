@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from chatbot.core.chars import without_controls
 from chatbot.core.memo import BoundedMemo
 from chatbot.core.redact import redact
 from chatbot.store.db import Database, DatabaseError
@@ -45,7 +46,7 @@ class ConversationLog:
 
     def record_turn(self, turn: Turn) -> bool:
         """Queue one turn (redacted now, before it is held anywhere); False when the queue is full."""
-        question = self._redacted.get(turn.question, lambda: redact(turn.question))
+        question = self._redacted.get(turn.question, lambda: redact(without_controls(turn.question)))
         return self._writer.put((turn.answer_id, turn.ts.isoformat(timespec="seconds"), question, turn.outcome,
                                  turn.faq_id, turn.confidence, turn.index_version, turn.lang))
 
@@ -53,23 +54,27 @@ class ConversationLog:
         """Wait until every queued turn has been written (or given up on)."""
         self._writer.flush(timeout)
 
-    def record_feedback(self, answer_id: str, helpful: bool, comment: str | None, ts: dt.datetime) -> bool | None:
-        """True when stored, False for an unknown answer, None when the database failed."""
-        self.flush()  # the rated turn may still be queued
+    def record_feedback(self, answer_id: str, helpful: bool, comment: str | None, ts: dt.datetime) -> bool:
+        """Store a rating at once (its turn may still be queued here or in another worker); False when the
+        database failed. The latest rating of an answer counts."""
         try:
-            changed = self.db.execute("UPDATE turns SET helpful = ?, comment = ?, feedback_ts = ? WHERE answer_id = ?",
-                                      (int(helpful), redact(comment) if comment else None,
-                                       ts.isoformat(timespec="seconds"), answer_id))
+            self.db.execute("INSERT INTO feedback (answer_id, ts, helpful, comment) VALUES (?, ?, ?, ?)",
+                            (answer_id, ts.isoformat(timespec="seconds"), int(helpful),
+                             redact(without_controls(comment)) if comment else None))
         except DatabaseError as exc:
             log.warning("conversation log write failed (%s: %s); answering continues", type(exc).__name__, exc)
             self.db.forget()
-            return None
-        return changed > 0
+            return False
+        return True
 
     def turns(self, since: dt.datetime | None = None) -> list[Turn]:
-        """Turns from ``since`` on, oldest first (for reports)."""
+        """Turns from ``since`` on, oldest first, each with its latest rating (for reports)."""
         self.flush()
+        cutoff = since.isoformat(timespec="seconds") if since else ""
         rows = self.db.fetchall(f"SELECT {', '.join(TURN_COLUMNS)}, helpful, comment FROM turns WHERE ts >= ? "
-                                "ORDER BY ts", (since.isoformat(timespec="seconds") if since else "",))
+                                "ORDER BY ts", (cutoff,))
+        # A rating comes after its answer; ordered by time, the latest one per answer wins.
+        ratings = {r[0]: (bool(r[1]), r[2]) for r in self.db.fetchall(
+            "SELECT answer_id, helpful, comment FROM feedback WHERE ts >= ? ORDER BY ts", (cutoff,))}
         return [Turn(r[0], dt.datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
-                     None if r[8] is None else bool(r[8]), r[9]) for r in rows]
+                     *ratings.get(r[0], (None if r[8] is None else bool(r[8]), r[9]))) for r in rows]

@@ -35,6 +35,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX turns_ts ON turns(ts)",
         "CREATE INDEX turns_outcome ON turns(outcome, ts)",
     )),
+    # Ratings arrive while their turn may still be queued in another worker: stored on their own, joined
+    # at read time (ConversationLog.turns). turns.helpful/comment keep ratings stored before this.
+    Migration("0002_feedback", (
+        """CREATE TABLE feedback (
+            answer_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            helpful INTEGER NOT NULL,        -- 1 = 👍, 0 = 👎
+            comment TEXT                     -- redacted
+        )""",
+        "CREATE INDEX feedback_answer ON feedback(answer_id, ts)",
+    )),
 )
 BEGIN = {"sqlite": "BEGIN IMMEDIATE"}  # take the write lock before reading the ledger
 LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

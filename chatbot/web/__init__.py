@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from chatbot.core.logs import configure_logging
 from chatbot.core.memo import BoundedMemo
@@ -20,7 +21,7 @@ from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
 from chatbot.serving.reply import Reply
 from chatbot.store.log import ConversationLog
-from chatbot.web import api, errors, pages, security
+from chatbot.web import api, errors, framing, pages, security
 from chatbot.web.metrics import Metrics
 
 MEMO_SIZE = 4096  # distinct recent questions (and department-minute cards) kept encoded
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_dir)
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_AS_ASCII=False)
+    app.config.update(MAX_CONTENT_LENGTH=framing.MAX_BODY_BYTES, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # replies keep the order they are built in
     app.extensions["chatbot"] = state = AppState(settings, clock or (lambda: dt.datetime.now(TOKYO)))
@@ -44,6 +45,11 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     security.init_app(app, settings)
     errors.init_app(app)
     state.metrics.init_app(app)
+    if settings.forwarded_hops:
+        # The citizen's own address for rate limits and logs, from the headers the trusted proxies set;
+        # without proxies configured the headers are ignored, so nobody can choose their own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.forwarded_hops,  # type: ignore[method-assign]
+                                x_proto=settings.forwarded_hops)
     return app
 
 
@@ -55,7 +61,7 @@ class AppState:
         self.clock = clock
         self.live = LiveIndex(settings.index_dir, settings.reload_seconds)
         self.log = ConversationLog(settings.db_url)
-        self.metrics = Metrics(self.live)
+        self.metrics = Metrics(self.live, settings.metrics_allow)
         # Encoded replies by ReplyKey, encoded contact cards by (index version, department, language, minute).
         self.replies: BoundedMemo[tuple[Reply, bytes]] = BoundedMemo(MEMO_SIZE)
         self.cards: BoundedMemo[bytes] = BoundedMemo(MEMO_SIZE)

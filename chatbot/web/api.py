@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from chatbot.core import ids, languages
+from chatbot.core import chars, ids, languages
 from chatbot.knowledge import hours
 from chatbot.search.versions import IndexFailure
 from chatbot.serving.reply import Reply, ReplyKey
@@ -19,21 +20,23 @@ from chatbot.web.errors import ApiError
 from chatbot.web.ratelimit import RateLimiter, parse_rules
 
 bp = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
 MAX_COMMENT_CHARS = 1000
 LIMITED = frozenset({"api.chat", "api.feedback"})
 
 
 def init_limits(app: Flask, spec: str) -> None:
-    """Citizens' endpoints are rate limited per client address; health and metrics are not."""
+    """Citizens' endpoints are rate limited per client address, each endpoint with its own budget (asking
+    30 questions must not cost the rating of the last answer); CORS preflights, health and metrics are not."""
     limiter = RateLimiter(parse_rules(spec))
     if not limiter.rules:
         return
 
     @app.before_request
     def limit() -> None:
-        if request.endpoint not in LIMITED:
+        if request.endpoint not in LIMITED or request.method == "OPTIONS":
             return
-        retry = limiter.hit(request.remote_addr or "-")
+        retry = limiter.hit(f"{request.endpoint} {request.remote_addr or '-'}")
         if retry is not None:
             raise ApiError(429, "err_rate_limited", headers={"Retry-After": str(retry)})
 
@@ -46,26 +49,49 @@ def _json_body() -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise ApiError(415, "err_content_type")
     try:
-        text = request.get_data(cache=False).decode("utf-8")
+        text = _body_bytes(current_app.config["MAX_CONTENT_LENGTH"]).decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "err_invalid_utf8") from None
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested about a thousand deep
         raise ApiError(400, "err_invalid_json") from None
     if not isinstance(body, dict):
         raise ApiError(400, "err_not_object")
     return body
 
 
+def _body_bytes(limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes: a chunked body has no Content-Length for Flask to check,
+    so one byte more is read to tell a body of exactly ``limit`` from a longer one cut short."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "err_too_large")
+    try:
+        data = request.environ["wsgi.input"].read(limit + 1)
+    except Exception as exc:  # the server's own parse errors (a bad chunk size), or the client went away
+        log.info("request body unreadable: %s: %s", type(exc).__name__, exc)
+        raise ApiError(400, "err_bad_request") from None
+    if len(data) > limit:
+        raise ApiError(413, "err_too_large")
+    return data
+
+
+def _text_field(body: dict[str, Any], name: str) -> Any:
+    """A field as sent, refused when it is a string no database or analyzer can take (a lone surrogate)."""
+    value = body.get(name)
+    if isinstance(value, str) and not chars.is_encodable(value):
+        raise ApiError(400, "err_invalid_text", field=name)
+    return value
+
+
 @bp.post("/chat")
 def chat() -> ResponseReturnValue:
     state = _state()
     body = _json_body()
-    message = body.get("message")
+    message = _text_field(body, "message")
     if message is None:
         raise ApiError(400, "err_missing_message")
-    if not isinstance(message, str) or not message.strip():
+    if not isinstance(message, str) or not chars.has_visible(message):
         raise ApiError(400, "err_empty_message")
     limit = state.settings.max_message_chars
     if len(message) > limit:
@@ -113,12 +139,11 @@ def feedback() -> ResponseReturnValue:
     helpful = body.get("helpful")
     if not isinstance(helpful, bool):
         raise ApiError(400, "err_bad_helpful")
-    comment = body.get("comment")
+    comment = _text_field(body, "comment")
     if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
         raise ApiError(400, "err_comment_too_long", limit=MAX_COMMENT_CHARS)
+    # Stored at once even when the rated turn still waits in another worker's queue: reports join them later.
     stored = state.log.record_feedback(answer_id, helpful, (comment or "").strip() or None, state.clock())
-    if stored is False:
-        raise ApiError(404, "err_bad_answer_id")
     g.outcome = "feedback_helpful" if helpful else "feedback_unhelpful"
     return jsonify({"ok": True, "stored": bool(stored)})
 

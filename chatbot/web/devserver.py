@@ -7,6 +7,7 @@ repository root. Standard library only, so it works without the test extras inst
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -79,7 +80,8 @@ def serve(settings: Settings, workers: int = 2, log: Path | None = None, app: st
             time.sleep(0.2)
         yield Server(url, proc.pid)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have died on its own (the log says why)
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

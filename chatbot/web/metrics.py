@@ -1,7 +1,8 @@
 """Prometheus metrics and the one-line-per-request log.
 
 Under gunicorn every worker counts for itself; set ``PROMETHEUS_MULTIPROC_DIR`` (the
-bundled gunicorn.conf.py does) and ``/metrics`` aggregates all workers.
+bundled gunicorn.conf.py does) and ``/metrics`` aggregates all workers. ``/metrics`` answers
+only clients in ``CHATBOT_METRICS_ALLOW``: it shows traffic, outcomes and the index version.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from ipaddress import ip_address, ip_network
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -23,14 +25,16 @@ from chatbot.core import ids
 from chatbot.core.redact import contains_personal_data
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
+from chatbot.web.errors import ApiError
 
 log = logging.getLogger("chatbot.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class Metrics:
-    def __init__(self, live: LiveIndex):
+    def __init__(self, live: LiveIndex, allow: Iterable[str]):
         self.live = live
+        self.allow = tuple(ip_network(network) for network in allow)
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter("chatbot_http_requests", "HTTP requests", ["endpoint", "status"],
                                 registry=self.registry)
@@ -87,7 +91,24 @@ class Metrics:
             child = self._children[key] = metric.labels(*labels)
         return child
 
+    def allowed(self, address: str | None) -> bool:
+        """Whether a client at ``address`` may read /metrics.
+
+        No address (a Unix socket) or one that is not an IP is refused: the check must fail closed.
+        ``::ffff:127.0.0.1`` (IPv4 on a dual-stack socket) counts as 127.0.0.1, as the allowlist means it.
+        """
+        try:
+            client = ip_address(address or "")
+        except ValueError:
+            return False
+        if client.version == 6 and client.ipv4_mapped:
+            client = client.ipv4_mapped
+        return any(client in network for network in self.allow)
+
     def expose(self) -> Response:
+        # 404 like any unknown path, not 403: a stranger learns nothing, not even that the page exists.
+        if not self.allowed(request.remote_addr):
+            raise ApiError(404, "err_not_found")
         registry = self.registry
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()

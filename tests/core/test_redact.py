@@ -24,7 +24,9 @@ from chatbot.core.redact import (
 )
 
 FAST = settings(max_examples=200, deadline=None)
-SEPARATORS = ["", " ", "　", "-", "－", "ー", "‐", "−"]
+SEPARATORS = ["", " ", "　", "-", "－", "ー", "‐", "−",
+              # Marks that also join dates, prices and lists: found raw in the database's WAL before.
+              ".", "．", "/", "／", ",", "，", "_", "＿", "~", "～", "〜"]
 # Surrounding chat text: no digits, "@", brackets or ASCII letters, so the redacted item stays one piece.
 JAPANESE = st.text(alphabet="あいうえおかきくけこさしすせそなにのはまをんアイウエオカタナ"
                             "市役所住民票電話申請手続です。、？！ 　", max_size=12)
@@ -77,6 +79,41 @@ def mixed_width(draw: st.DrawFn, text: str) -> str:
     ("大日123番地の4", ADDRESS),
     ("鹿渡９３３－１", ADDRESS),
     ("ＡＢＣ（テスト）ｶﾞｲﾄﾞ ０４３－４２１－２１１１です？", f"ＡＢＣ（テスト）ｶﾞｲﾄﾞ {PHONE}です？"),
+    # Digit groups joined by marks that also join dates and prices.
+    ("番号は6789.0123.4562です", f"番号は{MY_NUMBER}です"),
+    ("090.1111.0012に電話", f"{PHONE}に電話"),
+    ("090/1111/0012", PHONE),
+    ("090,1111,0012", PHONE),
+    ("090_1111_0012", PHONE),
+    ("090~1111~0012", PHONE),
+    ("０９０～１１１１～００１２", PHONE),
+    ("090〜1111〜0012", PHONE),
+    ("043 . 421 . 2111", PHONE),
+    ("6789/0123/4562", MY_NUMBER),
+    ("6789,0123,4562", MY_NUMBER),
+    ("6789_0123_4562", MY_NUMBER),
+    ("６７８９．０１２３．４５６２", MY_NUMBER),
+    ("0120-123-456~0120-123-457", f"{PHONE}~{PHONE}"),  # a range of two phone numbers
+    # Numbers in kanji, read digit by digit.
+    ("〇九〇の一一一一の〇〇一五", PHONE),
+    ("電話は〇九〇ー一一一一ー〇〇一五です", f"電話は{PHONE}です"),
+    ("〇四三 四二一 二一一一", PHONE),
+    ("〇四三（四二一）二一一一まで", f"{PHONE}まで"),
+    ("○九○の一一一一の○○一五", PHONE),
+    ("零九零一一一一零零一五", PHONE),
+    ("〇九〇-1111-〇〇一五", PHONE),
+    ("マイナンバーは一二三四 五六七八 九〇一八", f"マイナンバーは{MY_NUMBER}"),
+    # E-mail addresses in any script, and spelled-out "at".
+    ("たろう@example.jpまで", f"{EMAIL}まで"),
+    ("メールは rokuro@例え.jp です", f"メールは {EMAIL} です"),
+    ("メールアドレスはrokuro@例え.jpです", f"メールアドレスは{EMAIL}です"),
+    ("「山田たろう＠れい．日本」", f"「{EMAIL}」"),
+    ("taro at example dot jp", EMAIL),
+    ("taro AT example DOT co DOT jp です", f"{EMAIL} です"),
+    ("taro(at)example.jp", EMAIL),
+    ("taro（at）example．jp", EMAIL),
+    ("taro [at] example [dot] jp", EMAIL),
+    ("連絡先 taro @ example.jp", f"連絡先 {EMAIL}"),
 ])
 def test_redacts(text: str, expected: str) -> None:
     assert redact(text) == expected
@@ -97,6 +134,32 @@ def test_redacts(text: str, expected: str) -> None:
     "手数料は1,000円ですか？",
     "ｶﾞｲﾄﾞブックを２冊",
     "",
+    # Dates, ranges, prices, versions, ages, fractions and times joined by the marks above.
+    "2026.11.24に行きます",
+    "12/24は開庁していますか",
+    "2026/11/04～2026/11/10の休館日",  # 16 digits, Luhn-valid: two dates, not a card
+    "2026.11.04〜2026.11.10",
+    "2024,2025,2026年度の予算",  # 12 digits, but no valid check digit
+    "予算は200,000,000,000円",  # 12 digits with a valid My Number check digit, grouped as an amount
+    "1,900,000,000,000円",  # 13 digits, Luhn-valid
+    "100,000~200,000円の補助",
+    "バージョン1.2.3です",
+    "65歳以上の方",
+    "3/4の日程",
+    "file_2026_11_24.pdf",
+    "IPアドレス192.168.0.1",
+    "円周率3.14159265",
+    # Kanji numerals in ordinary words.
+    "一人暮らしの転入届は一日で終わりますか",
+    "二〇二六年十一月二十四日",
+    "○○市の○○課",
+    "一一〇番と一一九番",
+    # "at" and "@" in ordinary English or Japanese.
+    "Is the office at the city hall?",
+    "I looked at city.yotsukaido.chiba.jp but found nothing",
+    "What time does it open? At 8.30?",
+    "1個@100円です",
+    "公式アカウント@yotsukaido_city",
 ])
 def test_ordinary_text_is_unchanged(text: str) -> None:
     assert redact(text) == text
@@ -175,6 +238,100 @@ def test_email_addresses_never_survive(address: str, before: str, after: str) ->
     result = redact(before + address + after)
     assert unicodedata.normalize("NFKC", address) not in unicodedata.normalize("NFKC", result)
     assert result == before + EMAIL + after
+
+
+@st.composite
+def kanji_numbers(draw: st.DrawFn, digits: str) -> str:
+    """``digits`` as typed in kanji (〇 or 零 or ○ for zero), each possibly left in ASCII, grouped."""
+    zero = draw(st.sampled_from("〇零○"))
+    kanji = dict(zip("0123456789", zero + "一二三四五六七八九", strict=True))
+    written = [c if draw(st.integers(0, 4)) == 0 else kanji[c] for c in digits]
+    if all(c.isascii() for c in written):
+        written[0] = kanji[digits[0]]
+    separator = draw(st.sampled_from(["", "の", "ー", "-", "－", " ", "　"]))
+    cuts = sorted(draw(st.sets(st.integers(1, len(digits) - 1), max_size=3)))
+    return separator.join("".join(written[a:b]) for a, b in zip([0, *cuts], [*cuts, len(digits)], strict=True))
+
+
+@given(st.data(), JAPANESE, JAPANESE)
+@FAST
+def test_kanji_phone_numbers_never_survive(data: st.DataObject, before: str, after: str) -> None:
+    digits, _ = data.draw(phone_numbers())
+    result = redact(before + data.draw(kanji_numbers(digits)) + after)
+    assert result == before + PHONE + after
+
+
+@given(st.data(), JAPANESE, JAPANESE)
+@FAST
+def test_kanji_my_numbers_never_survive(data: st.DataObject, before: str, after: str) -> None:
+    digits, _ = data.draw(my_numbers())
+    result = redact(before + data.draw(kanji_numbers(digits)) + after)
+    assert result == before + MY_NUMBER + after
+
+
+AT_SIGNS = ["@", "＠", " @ ", "(at)", "（at）", " (at) ", "[at]", " [AT] ", "［at］"]
+SPELLED_DOTS = [" dot ", " DOT ", "(dot)", "[dot]", " (dot) "]
+WIDE_LETTERS = "たろうやまだタロウヤマダ山田太郎例え日本テスト"
+
+
+@st.composite
+def addresses(draw: st.DrawFn, local: st.SearchStrategy[str], tld: st.SearchStrategy[str]) -> str:
+    """An address in any script with any way of writing "@" and ".", a bare " at " with a spelled dot."""
+    label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-" + WIDE_LETTERS, min_size=1, max_size=10)
+    labels = [*draw(st.lists(label, min_size=1, max_size=3)), draw(tld)]
+    dots = [draw(st.sampled_from([".", "．", *SPELLED_DOTS])) for _ in labels[1:]]
+    at = draw(st.sampled_from([*AT_SIGNS, " at ", " AT "]))
+    if at.strip().lower() == "at" and not any(dot.strip() not in {".", "．"} for dot in dots):
+        dots[-1] = draw(st.sampled_from(SPELLED_DOTS))  # a bare "at" counts only with a spelled "dot"
+    domain = labels[0] + "".join(dot + name for dot, name in zip(dots, labels[1:], strict=True))
+    return draw(local) + at + domain
+
+
+ASCII_TLDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=6)
+WIDE_TLDS = st.text(alphabet=WIDE_LETTERS, min_size=1, max_size=4)
+
+
+ASCII_LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._+-", min_size=1, max_size=12)
+# Ends in a kana or kanji: what makes a local part "wide" (see chatbot.core.redact._LOCAL).
+WIDE_LOCAL = st.builds(str.__add__, st.text(alphabet=WIDE_LETTERS + "abc012._-", max_size=10),
+                       st.sampled_from(WIDE_LETTERS))
+
+
+@given(addresses(ASCII_LOCAL, ASCII_TLDS), JAPANESE, JAPANESE)
+@FAST
+def test_ascii_local_parts_are_cut_exactly(address: str, before: str, after: str) -> None:
+    """Japanese right before an ASCII local part or right after an ASCII top-level domain stays."""
+    assert redact(before + address + after) == before + EMAIL + after
+
+
+@given(addresses(st.one_of(ASCII_LOCAL, WIDE_LOCAL), st.one_of(ASCII_TLDS, WIDE_TLDS)), JAPANESE, JAPANESE,
+       st.sampled_from([" ", "　", "、", "。", "「"]), st.sampled_from([" ", "　", "、", "。", "」"]))
+@FAST
+def test_addresses_in_any_script_never_survive(address: str, before: str, after: str, opening: str,
+                                               closing: str) -> None:
+    """A local part or domain in kana or kanji runs to the next space or punctuation."""
+    assert redact(before + opening + address + closing + after) == before + opening + EMAIL + closing + after
+    run_on = redact(before + address + after)  # no delimiter: the Japanese before it goes too, never the address
+    assert unicodedata.normalize("NFKC", address) not in unicodedata.normalize("NFKC", run_on)
+    assert EMAIL in run_on
+
+
+@given(st.dates(), st.dates(), st.sampled_from([".", "/", "-", "．", "／"]), st.sampled_from(["~", "～", "〜", " ~ "]))
+@FAST
+def test_dates_and_date_ranges_stay(first: object, second: object, mark: str, range_mark: str) -> None:
+    def written(day: object) -> str:
+        return f"{day:%Y}{mark}{day:%m}{mark}{day:%d}"
+
+    for text in (written(first) + "の受付", written(first) + range_mark + written(second) + "の休館日"):
+        assert redact(text) == text
+
+
+@given(st.integers(1_000, 10**16))
+@FAST
+def test_amounts_grouped_in_thousands_stay(amount: int) -> None:
+    text = f"予算は{amount:,}円ですか"
+    assert redact(text) == text
+    assert redact(wide(text)) == wide(text)
 
 
 @given(st.text(max_size=40))

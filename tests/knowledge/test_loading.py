@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -70,8 +72,8 @@ BROKEN = {
     "bad_status": (GOOD.format(id="bad-status", question="悪い状態").replace("status: published", "status: live"), 12),
     "bad_date": (GOOD.format(id="bad-date", question="悪い日付").replace("2026-11-20", "令和8年"), 11),
     "no_front_matter": ("回答だけのファイル\n", 1),
-    "duplicate_id": (GOOD.format(id="good-one", question="別の質問"), 2),
-    "duplicate_question": (GOOD.format(id="dup-question", question="良い質問ですか?"), 2),
+    "duplicate_question": (GOOD.format(id="zz-duplicate-question", question="良い質問ですか?"), 3),
+    "id_filename_mismatch": (GOOD.format(id="other-name", question="名前違い"), 2),
 }
 
 
@@ -94,12 +96,12 @@ def test_non_utf8_file_is_reported_and_others_still_load(kb_dir: Path) -> None:
 
 
 def test_warnings_do_not_fail(kb_dir: Path) -> None:
-    text = GOOD.format(id="other-name", question="名前違い").replace("  - 言い換えその二\n", "")
-    write(kb_dir, "warn", text)
+    text = GOOD.format(id="warn", question="警告だけ").replace("  - 言い換えその二\n", "")
+    write(kb_dir, "warn", text.replace("category: test", "category: other"))
     result = CliRunner().invoke(main, ["validate", str(kb_dir)])
     assert result.exit_code == 0, result.output
     assert "few_alt_questions" not in result.output  # codes are internal; messages are human text
-    assert "warn.md:2: warning" in result.output and "warn.md:4: warning" in result.output
+    assert "warn.md:4: warning" in result.output and "warn.md:6: warning" in result.output
 
 
 def test_cli_reports_every_broken_file_with_file_and_line(kb_dir: Path) -> None:
@@ -190,3 +192,90 @@ def test_a_departments_old_name_en_is_explained(kb_dir: Path) -> None:
     kb, problems = load_knowledge(kb_dir)
     assert [(p.code, p.values["value"]) for p in problems] == [("old_department_name", "shimin")]
     assert problems[0].line == text.splitlines().index("  shimin:") + 1
+
+
+def age(path: Path, seconds_ago: int) -> Path:
+    """Set a file's modification time, as if staff had saved it that long ago."""
+    when = time.time() - seconds_ago
+    os.utime(path, (when, when))
+    return path
+
+
+def test_a_duplicate_id_is_reported_on_the_newer_file(kb_dir: Path) -> None:
+    age(kb_dir / "faq" / "test" / "good-one.md", 3600)
+    copy = kb_dir / "faq" / "aaa" / "good-one.md"  # sorts first, but was saved later
+    copy.parent.mkdir()
+    copy.write_text(GOOD.format(id="good-one", question="写した質問ですか？").replace("test", "aaa"), encoding="utf-8")
+    kb, problems = load_knowledge(kb_dir)
+    (problem,) = problems
+    assert (problem.path, problem.line, problem.code) == (copy, 2, "duplicate_id")
+    assert str(kb_dir / "faq" / "test" / "good-one.md") in problem.text("ja")
+    assert kb.faq("good-one").question == "良い質問ですか？"  # type: ignore[union-attr]
+
+
+def test_a_duplicate_question_is_reported_on_the_newer_file_or_else_the_later_name(kb_dir: Path) -> None:
+    original = age(kb_dir / "faq" / "test" / "good-one.md", 3600)
+    copy = write(kb_dir, "aa-copy", GOOD.format(id="aa-copy", question="良い質問ですか"))
+    kb, problems = load_knowledge(kb_dir)
+    assert [(p.path, p.line, p.code, p.values["other"]) for p in problems] == [
+        (copy, 3, "duplicate_question", original)]
+    assert [f.id for f in kb.faqs] == ["good-one"]
+    age(copy, 3600)  # the same time (a copy that kept its original's): the name sorting later is reported
+    age(original, 3600)
+    _, problems = load_knowledge(kb_dir)
+    assert [(p.path, p.values["other"]) for p in problems] == [(original, copy)]
+
+
+SLIPS = {
+    # name: (replace this, with this, expected code, line, column)
+    "tab-indent": ("  - 言い換えその一", "\t- 言い換えその一", "yaml_tab", 5, 1),
+    "tab-after-colon": ("category: test", "category:\ttest", "yaml_tab", 7, 10),
+    "fullwidth-indent": ("  - 言い換えその二", "\u3000- 言い換えその二", "yaml_fullwidth_space", 6, 1),
+    "fullwidth-after-colon": ("status: published", "status:\u3000published", "yaml_fullwidth_space", 12, 8),
+    "fullwidth-before-key": ("status: published", "\u3000status: published", "yaml_fullwidth_space", 12, 1),
+    "fullwidth-colon": ("department: shimin", "department： shimin", "yaml_fullwidth_colon", 8, 11),
+    "fullwidth-colon-first-key": ("id: {id}", "id：{id}", "yaml_fullwidth_colon", 2, 3),
+    "fullwidth-colon-last-key": ("status: published", "status：published", "yaml_fullwidth_colon", 12, 7),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_yaml_slips_are_explained_with_line_and_column(kb_dir: Path, name: str) -> None:
+    old, new, code, line, column = SLIPS[name]
+    write(kb_dir, name, GOOD.replace(old, new).format(id=name, question=f"{name} の質問"))
+    kb, problems = load_knowledge(kb_dir)
+    assert [(p.code, p.line, p.values["column"]) for p in problems] == [(code, line, column)]
+    assert f"{column} 文字目" in problems[0].text("ja") and f"column {column}" in problems[0].text("en")
+    assert kb.faq(name) is None  # repaired only to check the rest: the file is still in error
+
+
+def test_a_slip_does_not_hide_the_files_other_problems(kb_dir: Path) -> None:
+    tab = GOOD.replace("  - 言い換えその一", "\t- 言い換えその一").replace("回答です。\n", "")
+    write(kb_dir, "tab", tab.format(id="tab", question="タブの質問"))
+    colon = GOOD.replace("department: shimin", "department：nokey").replace("status: published", "status: live")
+    write(kb_dir, "colon", colon.format(id="colon", question="コロンの質問"))
+    write(kb_dir, "elsewhere", GOOD.format(id="elsewhere", question="別の質問").replace("shimin", "nokey"))
+    _, problems = load_knowledge(kb_dir)
+    assert sorted((p.path.name, p.line, p.code) for p in problems) == [
+        ("colon.md", 8, "unknown_department"), ("colon.md", 8, "yaml_fullwidth_colon"), ("colon.md", 12, "bad_status"),
+        ("elsewhere.md", 8, "unknown_department"),
+        ("tab.md", 5, "yaml_tab"), ("tab.md", 14, "empty_answer")]
+
+
+def test_an_unexplained_yaml_error_keeps_the_parsers_words_and_still_checks_the_body(kb_dir: Path) -> None:
+    text = GOOD.replace("tags: [テスト]", 'tags: [テスト, "a\tb"').replace("回答です。\n", "")
+    write(kb_dir, "broken", text.format(id="broken", question="壊れた質問"))
+    _, problems = load_knowledge(kb_dir)
+    assert [(p.code, p.line) for p in problems] == [("yaml_error", 9), ("empty_answer", 14)]
+    assert "YAML" in problems[0].text("ja") and problems[0].values["detail"]
+
+
+def test_a_tab_in_departments_yaml_is_one_error_not_one_per_faq(kb_dir: Path) -> None:
+    path = kb_dir / "departments.yaml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index("  shimin:") + 1
+    lines[at] = "\t" + lines[at].lstrip(" ")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    kb, problems = load_knowledge(kb_dir)
+    assert [(p.path.name, p.code, p.line) for p in problems] == [("departments.yaml", "yaml_tab", at + 1)]
+    assert "shimin" in kb.departments and kb.faq("good-one") is not None

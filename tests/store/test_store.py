@@ -46,13 +46,15 @@ def test_turns_are_written_in_batches_and_read_back(url: str) -> None:
     assert log.turns(NOW + dt.timedelta(hours=1)) == []
 
 
-def test_feedback_updates_its_turn_and_redacts_the_comment(url: str) -> None:
+def test_a_rating_is_joined_to_its_turn_whichever_is_written_first(url: str) -> None:
     log = ConversationLog(url)
+    assert log.record_feedback("a-1", True, None, NOW) is True  # before its turn reaches the database
     log.record_turn(turn("a-1", "電話は090-1234-5678です"))
-    assert log.record_feedback("a-1", False, "連絡先 taro.yamada@example.jp", NOW) is True
-    assert log.record_feedback("no-such-answer", True, None, NOW) is False
-    (stored,) = log.turns()
-    assert (stored.helpful, stored.comment, stored.question) == (False, "連絡先 [メール]", "電話は[電話番号]です")
+    log.record_turn(turn("a-2"))
+    assert log.record_feedback("a-1", False, "連絡先 taro.yamada@example.jp", NOW + dt.timedelta(seconds=1))
+    assert log.record_feedback("never-asked", True, None, NOW) is True  # kept, and joined to nothing
+    rated = {t.answer_id: (t.helpful, t.comment, t.question) for t in log.turns()}
+    assert rated == {"a-1": (False, "連絡先 [メール]", "電話は[電話番号]です"), "a-2": (None, None, "粗大ごみの出し方")}
 
 
 def test_a_database_that_cannot_be_opened_never_raises(tmp_path: Path) -> None:
@@ -60,7 +62,7 @@ def test_a_database_that_cannot_be_opened_never_raises(tmp_path: Path) -> None:
     log = ConversationLog(f"sqlite:///{tmp_path / 'file' / 'chatbot.sqlite3'}")
     assert log.record_turn(turn("a-1")) is True  # queued; the writer logs the failure
     log.flush()
-    assert log.record_feedback("a-1", True, None, NOW) is None
+    assert log.record_feedback("a-1", True, None, NOW) is False
 
 
 def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> None:
@@ -74,7 +76,7 @@ def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> N
     old.close()
     log = ConversationLog(url)
     assert [t.answer_id for t in log.turns()] == ["kept"]
-    assert log.db.fetchall("SELECT name FROM schema_migrations") == [("0001_turns",)]
+    assert log.db.fetchall("SELECT name FROM schema_migrations ORDER BY name") == [("0001_turns",), ("0002_feedback",)]
 
 
 def test_other_database_urls_are_refused_with_the_setting_named() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -14,8 +15,10 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from chatbot.core.settings import Settings
 from chatbot.knowledge.hours import TOKYO
 from chatbot.store.db import sqlite_path
+from chatbot.store.log import ConversationLog
 from chatbot.web import create_app
 
 IN_SCOPE = "マイナンバーカードをなくしてしまいました"
@@ -90,12 +93,13 @@ def test_unknown_paths_and_methods_are_json(client) -> None:
 def test_feedback_round_trip(client, app_settings) -> None:
     _, body = chat(client, IN_SCOPE)
     ok = client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": False, "comment": "違う"})
-    assert ok.status_code == 200 and ok.get_json()["ok"] is True
-    row = sqlite3.connect(sqlite_path(app_settings.db_url)).execute(
-        "SELECT helpful, comment FROM turns WHERE answer_id = ?", (body["answer_id"],)).fetchone()
-    assert row == (0, "違う")
-    unknown = client.post("/api/feedback", json={"answer_id": "6f1c1f4e-0000-4000-8000-000000000000", "helpful": True})
-    assert unknown.status_code == 404
+    assert ok.get_json() == {"ok": True, "stored": True}
+    # a rating of an answer not (yet) in the log is kept, and joined once the answer arrives
+    orphan = client.post("/api/feedback", json={"answer_id": "6f1c1f4e-0000-4000-8000-000000000000", "helpful": True})
+    assert orphan.status_code == 200
+    client.application.extensions["chatbot"].log.flush()
+    rated = {t.answer_id: (t.helpful, t.comment) for t in ConversationLog(app_settings.db_url).turns()}
+    assert rated == {body["answer_id"]: (False, "違う")}
     bad = client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": "yes"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_helpful"
 
@@ -160,6 +164,55 @@ def test_metrics_parse_with_prometheus_parser(client) -> None:
     outcomes = {s.labels["outcome"]: s.value for s in families["chatbot_chat_outcomes"].samples
                 if s.name.endswith("_total")}
     assert outcomes["answer"] >= 1 and outcomes["fallback"] >= 1
+
+
+def metrics_from(client, address: str):
+    return client.get("/metrics", environ_base={"REMOTE_ADDR": address})
+
+
+@pytest.mark.parametrize(("allow", "allowed", "refused"), [
+    ((), [], ["127.0.0.1", "203.0.113.9"]),
+    (None, ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"], ["203.0.113.9", "2001:db8::1", "", "unix"]),
+    (("203.0.113.0/24",), ["203.0.113.9", "::ffff:203.0.113.9"], ["127.0.0.1", "203.0.114.1"]),
+])
+def test_metrics_answer_only_the_allowed_networks(app_settings, allow, allowed, refused) -> None:
+    """Default loopback only; refused clients get the documented 404, as for a page that does not exist."""
+    overrides = {} if allow is None else {"metrics_allow": allow}
+    client = create_app(type(app_settings)(**{**app_settings.__dict__, **overrides})).test_client()
+    for address in allowed:
+        response = metrics_from(client, address)
+        assert response.status_code == 200 and "chatbot_index_info" in response.get_data(as_text=True), address
+    for address in refused:
+        response = metrics_from(client, address)
+        assert response.status_code == 404 and response.mimetype == "application/json", address
+        error = response.get_json()["error"]
+        assert error["code"] == "not_found" and error["messages"]["ja"] and error["messages"]["en"]
+        assert "chatbot_" not in response.get_data(as_text=True)
+
+
+def test_metrics_allowlist_and_public_url_are_checked_at_start() -> None:
+    read = Settings.from_env(environ={"CHATBOT_METRICS_ALLOW": " 10.0.0.0/8, 192.0.2.7 ",
+                                      "CHATBOT_PUBLIC_URL": "https://chatbot.city.example/"})
+    assert read.metrics_allow == ("10.0.0.0/8", "192.0.2.7/32") and read.public_url == "https://chatbot.city.example"
+    for name, wrong in (("METRICS_ALLOW", "10.0.0.1/8"), ("METRICS_ALLOW", "localhost"),
+                        ("PUBLIC_URL", "chatbot.city.example"), ("PUBLIC_URL", "https://city.example/chatbot")):
+        with pytest.raises(ValueError, match="CHATBOT_" + name):
+            Settings.from_env(environ={"CHATBOT_" + name: wrong})
+
+
+def test_widget_alone_is_cross_origin_and_says_so_once(client) -> None:
+    assert client.get("/widget.js").headers.getlist("Cross-Origin-Resource-Policy") == ["cross-origin"]
+    for path in ("/", "/api/health", "/static/demo.css", "/api/nothing"):
+        assert client.get(path).headers.getlist("Cross-Origin-Resource-Policy") == ["same-origin"], path
+
+
+@pytest.mark.parametrize(("public_url", "src"), [
+    ("", "/widget.js"), ("https://chatbot.city.example", "https://chatbot.city.example/widget.js")])
+def test_demo_embed_code_names_the_public_url_never_the_host_header(app_settings, public_url, src) -> None:
+    client = create_app(type(app_settings)(**{**app_settings.__dict__, "public_url": public_url})).test_client()
+    page = client.get("/", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert f'&lt;script src="{src}" data-city' in page
+    assert "evil.example" not in page
 
 
 def test_personal_data_is_redacted_in_database_and_logs(client, app_settings) -> None:
@@ -270,3 +323,58 @@ def test_a_city_matter_no_faq_covers_falls_back_to_its_department(client) -> Non
     status, body = chat(client, "出生届はどこに出せばいい？")
     assert status == 200 and body["type"] == "fallback" and body["faq"] is None
     assert body["contact"]["department"] == "shimin"
+
+
+NESTED = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize(("path", "raw", "status", "code"), [
+    ("/api/chat", '{"message": ' + NESTED + "}", 400, "invalid_json"),
+    ("/api/feedback", '{"answer_id": ' + NESTED + "}", 400, "invalid_json"),
+    ("/api/chat", '{"message": "\\ud800"}', 400, "invalid_text"),
+    ("/api/chat", '{"message": "住民票\\udfff"}', 400, "invalid_text"),
+    ("/api/feedback", '{"answer_id": "6f1c1f4e-0000-4000-8000-000000000000", "helpful": true, "comment": "\\ud800"}',
+     400, "invalid_text"),
+    ("/api/chat", '{"message": "\\u0000\\u200b\\u202e\\u2066 \\ufeff"}', 400, "empty_message"),
+])
+def test_hostile_bodies_get_a_4xx_in_the_documented_shape(client, path: str, raw: str, status: int,
+                                                          code: str) -> None:
+    response = client.post(path, data=raw.encode(), content_type="application/json")
+    assert response.status_code == status and response.get_json()["error"]["code"] == code
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut(client) -> None:
+    big = json.dumps({"message": "住民票" + " " * 70_000}).encode()
+    response = client.post("/api/chat", input_stream=io.BytesIO(big), content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"})
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+
+
+def test_bidi_overrides_never_reach_the_log_raw(client, app_settings) -> None:
+    _, body = chat(client, "住民票\u202eの取り方\u2066")
+    client.application.extensions["chatbot"].log.flush()
+    (stored,) = [t for t in ConversationLog(app_settings.db_url).turns() if t.answer_id == body["answer_id"]]
+    assert "\u202e" not in stored.question and "\u2066" not in stored.question and "住民票" in stored.question
+
+
+def test_ratings_and_preflights_do_not_spend_the_question_budget(app_settings) -> None:
+    app = create_app(type(app_settings)(**{**app_settings.__dict__, "rate_limit": "3 per minute"}))
+    client = app.test_client()
+    answer_ids = [chat(client, "住民票")[1]["answer_id"] for _ in range(3)]
+    assert client.options("/api/chat", headers={"Origin": "https://example.jp"}).status_code == 204
+    assert client.post("/api/chat", json={"message": "住民票"}).status_code == 429
+    assert client.post("/api/feedback", json={"answer_id": answer_ids[0], "helpful": True}).status_code == 200
+
+
+@pytest.mark.parametrize(("hops", "separate"), [(1, True), (0, False)])
+def test_forwarded_hops_decide_whose_address_is_limited(app_settings, hops: int, separate: bool) -> None:
+    app = create_app(type(app_settings)(**{**app_settings.__dict__, "rate_limit": "2 per minute",
+                                          "forwarded_hops": hops}))
+    client = app.test_client()
+
+    def ask(citizen: str) -> int:
+        return client.post("/api/chat", json={"message": "住民票"}, headers={"X-Forwarded-For": citizen}).status_code
+
+    assert [ask("198.51.100.1"), ask("198.51.100.1"), ask("198.51.100.1")] == [200, 200, 429]
+    # another citizen behind the same proxy has a budget of their own; without trusted hops the header is ignored
+    assert ask("198.51.100.2") == (200 if separate else 429)

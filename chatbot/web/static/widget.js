@@ -170,28 +170,66 @@
 
   // ------------------------------------------------ personal-information check
 
-  /** Full-width digits, spaces and dash look-alikes folded to ASCII. */
+  // The same shapes chatbot/core/redact.py redacts on the server (which it does in any case): this
+  // only warns before sending. Digit groups joined by marks that also join dates, prices and lists
+  // (. / , _ ~ の) warn only when the digits prove a phone number or a My Number (its check digit),
+  // so "2026.11.24" or "2024,2025,2026年度" send without a warning.
+
+  const KANJI_DIGITS = "〇零○一二三四五六七八九";
+  const KANJI_VALUES = "000123456789";
+  const NUMBER_SEPARATOR = "(?:[ \\t]*[-./,_~\\u301c()の]{1,2}[ \\t]*|[ \\t]+)";
+  const NUMBER_RUN = new RegExp(`(?:\\+[ \\t]*)?(?:\\((?=\\d+\\)))?\\d+(?:${NUMBER_SEPARATOR}\\d+)*`, "g");
+  const WEAK_MARK = /[./,_~\u301cの]/;
+  const THOUSANDS = /^[1-9]\d{0,2}(?:,\d{3})+$/; // 1,234,567 円: no phone or My Number is grouped in threes
+  const DOMESTIC_PHONE = /^0[1-9](?:0\d{8}|\d{8})$/;
+  const EMAIL_LABEL = "[\\p{L}\\p{N}\\p{M}_-]+";
+  const SPELLED_DOT = "(?:\\s*[(\\[]\\s*dot\\s*[)\\]]\\s*|\\s+dot\\s+)";
+  const EMAIL_DOT = `(?:\\.|${SPELLED_DOT})`;
+  // Any script (たろう@例え.jp); "@", "(at)", "[at]", " @ "; a bare " at " only with a spelled "dot",
+  // so "at the city hall" or "looked at example.jp" do not warn.
+  const EMAIL = new RegExp(
+    `[^\\s@()\\[\\]<>"'、。「」]\\s*(?:@|[(\\[]\\s*at\\s*[)\\]])\\s*(?:${EMAIL_LABEL}${EMAIL_DOT})+${EMAIL_LABEL}` +
+    `|\\S\\s+at\\s+(?:${EMAIL_LABEL}${EMAIL_DOT})*${EMAIL_LABEL}${SPELLED_DOT}${EMAIL_LABEL}`, "iu");
+
+  /** NFKC (full-width digits, ＠, （）, ～ as ASCII), dash look-alikes as "-", kanji digits as ASCII. */
   function normaliseDigits(text) {
-    return String(text)
-      .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
-      .replace(/[\u2010-\u2015\u2212\u30fc\uff0d\uff70]/g, "-")
-      .replace(/[\u3000]/g, " ")
-      .replace(/[（]/g, "(").replace(/[）]/g, ")").replace(/[＋]/g, "+");
+    return String(text).normalize("NFKC")
+      .replace(/[\u2010-\u2015\u2212\u30fc]/g, "-")
+      .replace(/[〇零○一二三四五六七八九]/g, (d) => KANJI_VALUES[KANJI_DIGITS.indexOf(d)]);
   }
 
-  /** "mynumber", "phone" or null. */
+  /** The 12th digit of a My Number (個人番号), as in chatbot/core/redact.py. */
+  function myNumberCheckDigit(firstEleven) {
+    let total = 0;
+    [...firstEleven].reverse().forEach((digit, i) => { total += Number(digit) * (i < 6 ? i + 2 : i - 4); });
+    const remainder = total % 11;
+    return remainder <= 1 ? 0 : 11 - remainder;
+  }
+
+  /** "phone", "mynumber" or null for one run of digit groups as written. */
+  function numberKind(run) {
+    if (THOUSANDS.test(run)) return null;
+    const digits = run.replace(/\D/g, "");
+    if (run.startsWith("+")) return digits.length >= 8 && digits.length <= 15 ? "phone" : null;
+    if (DOMESTIC_PHONE.test(digits)) return "phone";
+    if (digits.length !== 12) return null;
+    const proven = Number(digits[11]) === myNumberCheckDigit(digits.slice(0, 11));
+    return proven || !WEAK_MARK.test(run) ? "mynumber" : null;
+  }
+
+  /** "mynumber", "phone", "email" or null. */
   function personalInfoKind(text) {
     const s = normaliseDigits(text);
-    const digitCount = (c) => c.replace(/\D/g, "").length;
-    // International form first (+81 90 1234 5678 also has 12 digits).
-    const international = s.match(/\+81[ -]?\(?\d[\d() -]{7,15}\d/g) || [];
-    if (international.some((c) => digitCount(c) >= 11 && digitCount(c) <= 12)) return "phone";
-    // 12 digits, optionally separated by single spaces or hyphens (e.g. 1234 5678 9012).
-    if (/(^|[^\d])\d(?:[ -]?\d){11}(?![ -]?\d)/.test(s)) return "mynumber";
-    // Japanese phone numbers: 0 + 9 or 10 more digits, with - ( ) or spaces.
-    const domestic = s.match(/(?<!\d)\(?0[\d() -]{8,16}\d/g) || [];
-    if (domestic.some((c) => digitCount(c) >= 10 && digitCount(c) <= 11)) return "phone";
-    return null;
+    for (const [run] of s.matchAll(NUMBER_RUN)) {
+      // One range mark between two multi-group numbers (2026/11/04～2026/11/10) joins two numbers.
+      const sides = run.split(/[ \t]*[~\u301c][ \t]*/);
+      const parts = sides.length === 2 && sides.every((side) => /\d\D+\d/.test(side)) ? sides : [run];
+      for (const part of parts) {
+        const kind = numberKind(part);
+        if (kind) return kind;
+      }
+    }
+    return EMAIL.test(String(text).normalize("NFKC")) ? "email" : null;
   }
 
   // -------------------------------------------------------------------- styles

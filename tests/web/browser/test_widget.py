@@ -273,6 +273,37 @@ def test_personal_information_detection(open_page):
         "2026年11月24日の受付時間": None,
         "郵便番号 284-8555": None,
         "1234567890123456 のカード": None,
+        # Groups joined by . / , _ ~ (and in kanji): warn when the digits prove a phone or My Number.
+        "090.1111.0012": "phone",
+        "090/1111/0012": "phone",
+        "090,1111,0012": "phone",
+        "090_1111_0012": "phone",
+        "０９０～１１１１～００１２": "phone",
+        "090〜1111〜0012": "phone",
+        "6789.0123.4562": "mynumber",
+        "6789/0123/4562": "mynumber",
+        "〇九〇の一一一一の〇〇一五": "phone",
+        "電話は〇九〇ー一一一一ー〇〇一五": "phone",
+        "2026.11.24の受付": None,
+        "12/24は休み？": None,
+        "2026/11/04～2026/11/10の休館日": None,  # 16 digits: two dates
+        "2024,2025,2026年度": None,  # 12 digits without a valid check digit
+        "予算は200,000,000,000円": None,  # a valid check digit, but grouped as an amount
+        "手数料は1,000円": None,
+        "バージョン1.2.3": None,
+        "一人暮らしの転入届": None,
+        # E-mail addresses in any script, and a spelled-out "at".
+        "taro.yamada@example.jp": "email",
+        "たろう@example.jpまで": "email",
+        "rokuro@例え.jp": "email",
+        "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ": "email",
+        "taro at example dot jp": "email",
+        "taro(at)example.jp": "email",
+        "taro [at] example.jp": "email",
+        "taro @ example.jp": "email",
+        "Is the office at the city hall?": None,
+        "I looked at city.yotsukaido.chiba.jp": None,
+        "1個@100円です": None,
     }
     got = page.evaluate("cases => Object.fromEntries(cases.map(c => [c, window.YotsukaidoChatbot"
                         "._personalInfoKind(c)]))", list(cases))
@@ -444,8 +475,15 @@ def test_phone_screenshots(open_page, texts, screenshot):
 def test_demo_page_documents_the_embed(open_page, server_url):
     page = open_page(DESKTOP)
     snippet = page.locator("pre code").first.inner_text()
-    assert snippet == f'<script src="{server_url}/widget.js" data-city="四街道市" defer></script>'
+    # The server is named by CHATBOT_PUBLIC_URL, never by the Host header; unset (the test server), it is relative
+    # and the page says which setting fills it in.
+    embed = re.fullmatch(r'<script src="(https?://[^/"]+)?/widget\.js" data-city="四街道市" defer></script>', snippet)
+    assert embed, snippet
+    if embed[1] is None:
+        expect(page.locator("#embed")).to_contain_text("CHATBOT_PUBLIC_URL")
     for attribute in ("data-city", "data-color", "data-greeting", "data-lang", "data-position"):
         expect(page.locator("#attributes")).to_contain_text(attribute)
     response = page.request.get(server_url + "/")
     assert "script-src 'self'" in response.headers.get("content-security-policy", "")
+    forged = page.request.get(server_url + "/", headers={"Host": "evil.example"})
+    assert forged.ok and "evil.example" not in forged.text()
