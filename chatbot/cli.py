@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from chatbot.core import messages
 from chatbot.core.languages import LANGUAGES
 from chatbot.core.settings import SETTINGS, Settings
 from chatbot.knowledge import load_knowledge
@@ -107,7 +108,7 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
                  ", ".join(outcome.pruned) or "none")
         click.echo(f"index {outcome.version}: built and published / 索引 {outcome.version} を作成・公開しました")
     elif outcome.pinned:
-        click.echo(_staff("index_pinned", version=outcome.version, at=outcome.pinned.pinned_at))
+        click.echo(messages.staff("index_pinned", version=outcome.version, at=outcome.pinned.pinned_at))
     else:
         click.echo(f"index {outcome.version}: knowledge unchanged, still serving / "
                    f"変更がないため公開中の索引 {outcome.version} をそのまま使います")
@@ -126,7 +127,7 @@ def rollback(version: str | None, release: bool) -> None:
     from chatbot.search import versions as index_versions
 
     if release and version:
-        raise click.UsageError(_staff("rollback_release_or_version"))
+        raise click.UsageError(messages.staff("rollback_release_or_version"))
     settings = _settings()
     try:
         with index_versions.build_lock(settings.index_dir):
@@ -137,17 +138,10 @@ def rollback(version: str | None, release: bool) -> None:
     except index_versions.IndexFailure as exc:
         raise click.ClickException(str(exc)) from exc
     if release:
-        click.echo(_staff("rollback_released", version=held.version) if held else _staff("rollback_not_pinned"))
+        click.echo(messages.staff("rollback_released", version=held.version) if held
+                   else messages.staff("rollback_not_pinned"))
     else:
-        click.echo(_staff("rollback_done", version=version))
-
-
-def _staff(key: str, **values: object) -> str:
-    """A catalogue message in every staff language, as `chatbot validate` prints problems."""
-    from chatbot.core import messages
-    from chatbot.core.languages import STAFF
-
-    return " / ".join(messages.text(key, lang, **values) for lang in STAFF)
+        click.echo(messages.staff("rollback_done", version=version))
 
 
 @main.command()

@@ -54,5 +54,10 @@ def texts(key: str, **values: object) -> dict[str, str]:
     return {code: text(key, code, **values) for code in languages.CODES}
 
 
+def staff(key: str, **values: object) -> str:
+    """The message in every staff language, joined with " / " (command-line output, validation, errors)."""
+    return " / ".join(text(key, lang, **values) for lang in languages.STAFF)
+
+
 def _rendered(values: Mapping[str, object], lang: str) -> dict[str, object]:
     return {name: text(v.key, lang, **dict(v.values)) if isinstance(v, Ref) else v for name, v in values.items()}

@@ -31,8 +31,7 @@ class Problem:
         return messages.text(self.code, lang, **self.values)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: " + " / ".join(
-            self.text(lang) for lang in languages.STAFF)
+        return f"{self.path}:{self.line}: {self.severity}: " + messages.staff(self.code, **self.values)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot.core import languages, messages
+from chatbot.core import messages
 from chatbot.core.settings import Settings
 from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge, snapshot
 from chatbot.search.engine import Document, SearchEngine
@@ -258,12 +258,12 @@ def rollback(index_dir: Path, knowledge_hash: str, version: str | None = None) -
     if version is None:
         older = [v for v in list_versions(index_dir) if current is None or v < current]
         if not older:
-            raise IndexFailure(_staff("rollback_no_earlier"))
+            raise IndexFailure(messages.staff("rollback_no_earlier"))
         version = older[-1]
     elif version not in list_versions(index_dir):
-        raise IndexFailure(_staff("rollback_unknown_version", version=version))
+        raise IndexFailure(messages.staff("rollback_unknown_version", version=version))
     if read_manifest(versions_dir(index_dir) / version).get("format") != FORMAT:
-        raise IndexFailure(_staff("rollback_old_format", version=version))
+        raise IndexFailure(messages.staff("rollback_old_format", version=version))
     publish(index_dir, version)
     pin(index_dir, Pin(version, knowledge_hash, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
     return version
@@ -308,9 +308,6 @@ def holds(held: Pin | None, current: str | None, knowledge_hash: str) -> bool:
     """A pin holds while its version is the one served and the knowledge is as it was when pinned."""
     return held is not None and held.version == current and held.knowledge_hash == knowledge_hash
 
-
-def _staff(key: str, **values: object) -> str:
-    return " / ".join(messages.text(key, lang, **values) for lang in languages.STAFF)
 
 
 def prune(index_dir: Path, keep: int) -> list[str]:
