@@ -23,6 +23,7 @@ from chatbot.knowledge.problems import Collector, as_date, line_of_offset, parse
 FAQ_FIELDS_REQUIRED = ("id", "question", "alt_questions", "category", "department", "updated", "status")
 FAQ_FIELDS_OPTIONAL = ("tags", "url", "i18n")
 TRANSLATED_FIELDS = ("question", "answer")
+TRANSLATED_LISTS = ("alt_questions",)  # optional: how speakers of that language phrase the question
 OLD_TRANSLATION_FIELD = "en"  # before translations were keyed by language code under i18n:
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STATUSES = ("published", "draft")
@@ -172,7 +173,7 @@ def _faq_from_mapping(data: dict[str, Any], body: str, key_lines: dict[str, int]
     if url is not None and not valid_url(url):
         out.error(line("url"), "bad_url", value=url)
     tags = string_list("tags")
-    texts = translations(data["i18n"], TRANSLATED_FIELDS, line("i18n"), out) if "i18n" in data else {}
+    texts = translations(data["i18n"], TRANSLATED_FIELDS, line("i18n"), out, TRANSLATED_LISTS) if "i18n" in data else {}
     if not body:
         out.error(body_line, "empty_answer")
     if out.errors > errors_before:

@@ -40,6 +40,7 @@ class FaqText:
 
     question: str
     answer: str
+    alt_questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -276,20 +276,28 @@ def valid_url(value: object) -> bool:
     return parsed.scheme in ("https", "http") and "." in parsed.netloc
 
 
-def translations(value: object, fields: tuple[str, ...], line: int, out: Collector) -> dict[str, dict[str, str]]:
-    """An ``i18n:`` block: registered language code → a mapping with exactly ``fields`` as non-empty strings."""
+def translations(value: object, fields: tuple[str, ...], line: int, out: Collector,
+                 lists: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """An ``i18n:`` block: registered language code → a mapping with exactly ``fields`` as non-empty
+    strings, plus any of ``lists`` as lists of non-empty strings (tuples; empty when left out)."""
+    shape = Ref.to("fragment_translation", fields=", ".join((*fields, *(f"[{name}]" for name in lists))))
     if not isinstance(value, dict):
-        out.error(line, "bad_type", field="i18n", expected=Ref.to("fragment_translation", fields=", ".join(fields)))
+        out.error(line, "bad_type", field="i18n", expected=shape)
         return {}
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for code, block in value.items():
         if code not in languages.LANGUAGES or code == languages.DEFAULT:
             known = ", ".join(c for c in languages.CODES if c != languages.DEFAULT)
             out.error(line, "unknown_language", value=code, known=known)
-        elif (not isinstance(block, dict) or set(block) != set(fields)
-              or not all(isinstance(v, str) and v.strip() for v in block.values())):
-            out.error(line, "bad_type", field=f"i18n.{code}",
-                      expected=Ref.to("fragment_translation", fields=", ".join(fields)))
+        elif (not isinstance(block, dict) or not set(fields) <= set(block) <= {*fields, *lists}
+              or not all(isinstance(block[name], str) and block[name].strip() for name in fields)
+              or not all(_string_list(block.get(name, [])) for name in lists)):
+            out.error(line, "bad_type", field=f"i18n.{code}", expected=shape)
         else:
             found[code] = {name: block[name].strip() for name in fields}
+            found[code].update({name: tuple(v.strip() for v in block.get(name) or []) for name in lists})
     return found
+
+
+def _string_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)

@@ -96,7 +96,7 @@ def documents(kb: KnowledgeBase) -> list[Document]:
     docs = []
     for faq in kb.published:
         texts = faq.translations.values()
-        alts = faq.alt_questions + tuple(t.question for t in texts)
+        alts = faq.alt_questions + tuple(q for t in texts for q in (t.question, *t.alt_questions))
         answer = "\n\n".join((faq.answer, *(t.answer for t in texts)))
         docs.append(Document(id=faq.id, question=faq.question, answer=answer, alt_questions=alts, tags=faq.tags))
     return docs

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from chatbot.cli import main
 from chatbot.knowledge import load_knowledge
+from chatbot.search.versions import documents
 from tests.helpers import REPO
 
 GOOD = """---
@@ -167,6 +168,19 @@ def test_translations_are_keyed_by_language_code(kb_dir: Path) -> None:
     assert problems == [] and faq is not None
     assert faq.text("en")[1].question == "Is this a good question?" and faq.to_dict("en")["lang"] == "en"
     assert faq.to_dict("ja")["question"] == "良い質問ですか？"
+
+
+def test_a_translation_may_bring_its_own_alt_questions(kb_dir: Path) -> None:
+    alts = "    alt_questions:\n      - good question?\n      - is it good\n"
+    write(kb_dir, "good-one", TRANSLATED.replace("    answer:", alts + "    answer:", 1)
+          .format(id="good-one", question="良い質問ですか？"))
+    write(kb_dir, "scalar", TRANSLATED.replace("    answer:", "    alt_questions: just one\n    answer:", 1)
+          .format(id="scalar", question="一つだけですか？"))
+    kb, problems = load_knowledge(kb_dir)
+    assert codes(problems) == {("scalar.md", "bad_type"): 13}
+    assert kb.faq("good-one").translations["en"].alt_questions == ("good question?", "is it good")
+    doc = next(d for d in documents(kb) if d.id == "good-one")
+    assert {"good question?", "is it good", "Is this a good question?"} <= set(doc.alt_questions)
 
 
 def test_the_old_en_block_is_explained_with_its_line(kb_dir: Path) -> None:
