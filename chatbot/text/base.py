@@ -11,8 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+FUNCTION_WORD = "機能語"  # the part of speech given to English function words (chatbot.text.english)
 # Parts of speech that carry grammar, not topic: dropping them keeps BM25 and the dense model on content.
-STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞"})
+STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞", FUNCTION_WORD})
 BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from sudachipy import Dictionary, SplitMode
 
-from chatbot.text.base import BREAK_POS, Analysis, Morpheme, char_bigrams, normalize, to_katakana
+from chatbot.text import english
+from chatbot.text.base import BREAK_POS, FUNCTION_WORD, Analysis, Morpheme, char_bigrams, normalize, to_katakana
 
 _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
 _LONE_KANJI = re.compile(r"[\u3400-\u9fff]")
@@ -37,23 +38,29 @@ class JapaneseAnalyzer:
     def analyze(self, text: str) -> Analysis:
         text = self.normalize(text)
         with self._lock:
-            morphemes = tuple(self._morpheme(m) for m in self._tokenizer.tokenize(text, self._mode))
+            morphemes = tuple(word for m in self._tokenizer.tokenize(text, self._mode) for word in self._morphemes(m))
         tokens = tuple(m.form for m in morphemes if m.is_content)
         return Analysis(tokens=tokens, readings=tuple(_reading_bigrams(morphemes)), morphemes=morphemes)
 
     def tokens(self, text: str) -> tuple[str, ...]:
         return self.analyze(text).tokens
 
-    def _morpheme(self, m: Any) -> Morpheme:
-        """Called with the lock held (the dictionary is not thread-safe either)."""
+    def _morphemes(self, m: Any) -> list[Morpheme]:
+        """Usually one; English words by their stems, one each (Sudachi keeps "city hall" as one word).
+        Called with the lock held (the dictionary is not thread-safe either)."""
         reading, surface = to_katakana(m.reading_form()), m.surface()
+        words = surface.split()
+        if words and all(english.is_word(w) for w in words):
+            pos = m.part_of_speech()[0]
+            return [Morpheme(stem, reading if len(words) == 1 else "", FUNCTION_WORD if function_word else pos)
+                    for stem, function_word in map(english.form, words)]
         others: tuple[str, ...] = ()
         if _LONE_KANJI.fullmatch(surface):
             if surface not in self._kanji_readings:
                 self._kanji_readings[surface] = tuple(sorted({to_katakana(e.reading_form())
                                                               for e in self._dictionary.lookup(surface)}))
             others = tuple(r for r in self._kanji_readings[surface] if r != reading)
-        return Morpheme(m.normalized_form(), reading, m.part_of_speech()[0], others)
+        return [Morpheme(m.normalized_form(), reading, m.part_of_speech()[0], others)]
 
 
 def _reading_bigrams(morphemes: Sequence[Morpheme]) -> list[str]:
