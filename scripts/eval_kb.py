@@ -1,6 +1,16 @@
 """Score the engine on the project's own evaluation questions against the bundled knowledge base.
 
-    python scripts/eval_kb.py [--threshold 0.5] [--fit] [--rows FILE ...] [--errors]
+    python scripts/eval_kb.py [--threshold 0.5] [--fit] [--rows FILE ...] [--demand FILE] [--errors]
+
+Demand rows (tests/eval/demand.tsv, written blind: see its header) name no FAQ id. Each gives the
+departments that handle the matter and topic words an FAQ that truly answers it must contain, so they
+are scored through the service's own `respond()` on a freshly built index version:
+  precision  answers whose FAQ contains every topic slot, among all answers given
+  coverage   city-matter rows some published FAQ covers (recomputed from the knowledge base each run)
+  resolved   right answers among covered rows
+  routed     fallbacks on city matters whose contact card is an expected department
+  helped     right answer, or a fallback to an expected department, or an off-topic row declined
+Wrong answers are listed by cause with --errors (dev rows only).
 
 Rows come from TSV files (default: tests/eval/queries.tsv and tests/eval/heldout.tsv): query, expected
 FAQ id ("-" for a question the city's FAQ does not cover), kind. Each file's data rows are numbered from
@@ -18,6 +28,7 @@ import csv
 import dataclasses
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +39,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatbot.core.settings import Settings  # noqa: E402
-from chatbot.knowledge import load_knowledge  # noqa: E402
-from chatbot.search.engine import ConfidenceModel, Evidence, SearchEngine  # noqa: E402
-from chatbot.search.topics import TopicIndex  # noqa: E402
-from chatbot.search.versions import documents  # noqa: E402
-from chatbot.text.japanese import JapaneseAnalyzer  # noqa: E402
+from chatbot.knowledge import FAQ  # noqa: E402
+from chatbot.search import versions  # noqa: E402
+from chatbot.search.engine import ConfidenceModel, Evidence  # noqa: E402
+from chatbot.search.versions import BuildSpec, ServingIndex  # noqa: E402
+from chatbot.serving.respond import respond  # noqa: E402
 
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
-FEATURES = ("fused", "margin", "coverage", "dense", "unknown")
+DEMAND_FILE = ROOT / "tests" / "eval" / "demand.tsv"
+FEATURES = ("fused", "margin", "coverage", "dense", "unknown", "missing")
 
 
 @dataclass(frozen=True)
@@ -86,13 +98,137 @@ def report(name: str, outcomes: list[Outcome], model: ConfidenceModel, threshold
           f"false_fallback={false_fallback:.3f} answered_right={right_answer:.3f}")
 
 
-def fit(outcomes: list[Outcome], steps: int = 5000, l2: float = 1e-3) -> ConfidenceModel:
-    """Logistic regression, so confidence reads as the chance that the top hit is the expected FAQ:
-    label 1 for that, 0 for a wrong FAQ on top or an out-of-scope question. Questions naming a topic
-    no FAQ covers are left out: they fall back whatever the confidence says."""
-    usable = [o for o in outcomes if o.evidence is not None and o.evidence.content_tokens and not o.unanswerable]
-    x = np.array([[getattr(o.evidence, f) for f in FEATURES] for o in usable])
-    y = np.array([1.0 if o.ranked[0] == o.row.expected else 0.0 for o in usable])
+@dataclass(frozen=True)
+class DemandRow:
+    number: int  # within its file: even rows are dev, odd rows test
+    query: str
+    departments: frozenset[str]
+    topic: tuple[tuple[str, ...], ...]  # slots, each a set of alternative spellings
+    kind: str  # plan | city | offtopic
+    style: str
+
+    @property
+    def city(self) -> bool:
+        return self.kind != "offtopic"
+
+
+@dataclass(frozen=True)
+class Judged:
+    row: DemandRow
+    faq_id: str | None  # the FAQ answered with; None for a fallback
+    department: str  # the contact card's
+    right: bool  # answered with an FAQ that truly answers the question
+    covered: bool  # some published FAQ truly answers it
+
+    @property
+    def routed(self) -> bool:
+        return self.faq_id is None and self.department in self.row.departments
+
+    @property
+    def helped(self) -> bool:
+        return self.right or self.routed or (not self.row.city and self.faq_id is None)
+
+
+def read_demand(path: Path) -> list[DemandRow]:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    records = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [DemandRow(n, r["query"], frozenset(d for d in r["departments"].split(",") if d != OUT_OF_SCOPE),
+                      tuple(tuple(_fold(w) for w in slot.split("|")) for slot in r["topic"].split() if slot != "-"),
+                      r["kind"], r["style"])
+            for n, r in enumerate(records)]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def faq_text(faq: FAQ) -> str:
+    """What an FAQ says, in Japanese, folded as topic words are: topic words are matched against it."""
+    return _fold("\n".join((faq.question, *faq.alt_questions, *faq.tags, faq.answer)))
+
+
+def truly_answers(row: DemandRow, text: str) -> bool:
+    return row.city and all(any(word in text for word in slot) for slot in row.topic)
+
+
+def judge(rows: Sequence[DemandRow], index: ServingIndex, threshold: float, suggest_threshold: float) -> list[Judged]:
+    """Each row through the service's own reply, with the FAQ texts of the index it was answered from."""
+    texts = {faq.id: faq_text(faq) for faq in index.kb.published}
+    judged = []
+    for row in rows:
+        reply = respond(index, row.query, threshold=threshold, suggest_threshold=suggest_threshold)
+        faq_id = reply.faq.id if reply.faq else None
+        covered = any(truly_answers(row, text) for text in texts.values())
+        right = faq_id is not None and truly_answers(row, texts[faq_id])
+        judged.append(Judged(row, faq_id, reply.department.key, right, covered))
+    return judged
+
+
+def demand_figures(judged: Sequence[Judged]) -> dict[str, float]:
+    def share(hits: int, of: int) -> float:
+        return hits / of if of else float("nan")
+
+    answered = [j for j in judged if j.faq_id]
+    city = [j for j in judged if j.row.city]
+    covered = [j for j in city if j.covered]
+    fallbacks = [j for j in city if not j.faq_id]
+    return {
+        "rows": len(judged),
+        "precision": share(sum(j.right for j in answered), len(answered)),
+        "answered": share(len(answered), len(judged)),
+        "coverage": share(len(covered), len(city)),
+        "resolved": share(sum(j.right for j in covered), len(covered)),
+        "routed": share(sum(j.routed for j in fallbacks), len(fallbacks)),
+        "helped": share(sum(j.helped for j in judged), len(judged)),
+    }
+
+
+def wrong_cause(j: Judged, index: ServingIndex) -> str:
+    if not j.row.city:
+        return "off-topic answered"
+    if not j.covered:
+        return "no FAQ covers it, answered anyway"
+    same = index.faqs[j.faq_id].department in j.row.departments if j.faq_id else False
+    return "neighbouring FAQ, " + ("same department" if same else "other department")
+
+
+def demand_report(judged: list[Judged], index: ServingIndex, errors: bool) -> None:
+    dev = [j for j in judged if j.row.number % 2 == 0]
+    test = [j for j in judged if j.row.number % 2 == 1]
+    parts = [("all", judged), ("dev", dev), ("test", test)]
+    parts += [(f"{name} english", [j for j in part if j.row.style == "english"]) for name, part in parts[1:]]
+    for name, part in parts:
+        figures = demand_figures(part)
+        print(f"demand {name:12s} " + " ".join(f"{k}={v:.3f}" if k != "rows" else f"rows={v:4d}"
+                                               for k, v in figures.items()))
+    if errors:
+        wrong = sorted(((wrong_cause(j, index), j) for j in dev if j.faq_id and not j.right), key=lambda p: p[0])
+        for cause, j in wrong:
+            print(f"  {cause:40s} {j.row.query!r} -> {j.faq_id} (expected {','.join(sorted(j.row.departments))})")
+        for j in dev:
+            if j.covered and not j.faq_id:
+                print(f"  {'covered, fell back':40s} {j.row.query!r} -> {j.department}")
+
+
+def samples(outcomes: list[Outcome], rows: Sequence[DemandRow], index: ServingIndex) -> list[tuple[Evidence, bool]]:
+    """(evidence of the top hit, whether it is a right answer) for calibration. Questions naming a
+    topic no FAQ covers are left out: they fall back whatever the confidence says."""
+    found = [(o.evidence, bool(o.ranked) and o.ranked[0] == o.row.expected) for o in outcomes
+             if o.evidence is not None and not o.unanswerable]
+    texts = {faq.id: faq_text(faq) for faq in index.kb.published}
+    normalize = index.engine.analyzer.normalize
+    for row in rows:
+        explained = index.engine.explain(row.query, k=1)
+        if explained and index.topics.unanswered(row.query, normalize) is None:
+            hit, evidence = explained[0]
+            found.append((evidence, truly_answers(row, texts[hit.id])))
+    return [(e, label) for e, label in found if e.content_tokens]
+
+
+def fit(found: list[tuple[Evidence, bool]], steps: int = 5000, l2: float = 1e-3) -> ConfidenceModel:
+    """Logistic regression, so confidence reads as the chance that the top hit is a right answer."""
+    x = np.array([[getattr(e, f) for f in FEATURES] for e, _ in found])
+    y = np.array([1.0 if label else 0.0 for _, label in found])
     x = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(x.shape[1])
     for _ in range(steps):
@@ -104,37 +240,43 @@ def fit(outcomes: list[Outcome], steps: int = 5000, l2: float = 1e-3) -> Confide
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
-    parser.add_argument("--threshold", type=float, default=Settings.from_env().answer_threshold)
+    settings = Settings.from_env()
+    parser.add_argument("--threshold", type=float, default=settings.answer_threshold)
     parser.add_argument("--model", default="", help="local sentence-transformers directory (default: built-in)")
     parser.add_argument("--fit", action="store_true", help="refit the confidence model on the dev rows")
     parser.add_argument("--errors", action="store_true", help="list the dev rows that go wrong")
     parser.add_argument("--rows", type=Path, nargs="+", default=EVAL_FILES, help="TSV files of questions")
+    parser.add_argument("--demand", type=Path, default=DEMAND_FILE, help="demand-side TSV (see its header)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
     args = parser.parse_args()
 
-    kb, _ = load_knowledge(args.knowledge)
     rows = read_rows(args.rows)
     with tempfile.TemporaryDirectory() as workdir:
-        engine = SearchEngine.build(documents(kb), JapaneseAnalyzer(kb.synonyms), Path(workdir), model=args.model)
-        topics = TopicIndex.build(kb, engine.analyzer)
+        built = versions.build(BuildSpec(args.knowledge, Path(workdir), embedding_model=args.model))
+        index = versions.load_version(built.directory)
+        engine, topics = index.engine, index.topics
         outcomes = []
         for row in rows:
             explained = engine.explain(row.query, k=5)
             unanswerable = not args.no_topics and topics.unanswered(row.query, engine.analyzer.normalize) is not None
             outcomes.append(Outcome(row, [hit.id for hit, _ in explained], explained[0][1] if explained else None,
                                     unanswerable))
-    dev = [o for o in outcomes if o.row.number % 2 == 0]
-    test = [o for o in outcomes if o.row.number % 2 == 1]
-    model = engine.confidence
-    if args.fit:
-        model = fit(dev)
-        print(f"fitted on dev: {model}")
+        demand = read_demand(args.demand)
+        dev = [o for o in outcomes if o.row.number % 2 == 0]
+        test = [o for o in outcomes if o.row.number % 2 == 1]
+        model = engine.confidence
+        if args.fit:
+            model = fit(samples(dev, [r for r in demand if r.number % 2 == 0], index))
+            print(f"fitted on dev: {model}")
+            engine.calibrate(model)
+        judged = judge(demand, index, args.threshold, settings.suggest_threshold)
     print(f"threshold={args.threshold}")
     parts = [("all", outcomes), ("dev", dev), ("test", test)]
     for file in dict.fromkeys(o.row.file for o in outcomes) if len(args.rows) > 1 else ():
         parts += [(f"{Path(file).stem} {name}", [o for o in part if o.row.file == file]) for name, part in parts[:3]]
     for name, part in parts:
         report(name, part, model, args.threshold)
+    demand_report(judged, index, args.errors)
     if args.errors:
         for o in dev:
             confidence = model(o.evidence) if o.evidence else 0.0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.core.settings import Settings
-from tests.helpers import make_settings, publish_index, small_knowledge
+from tests.helpers import LostProperty, make_settings, publish_index, publish_lost_property, small_knowledge
 
 # Personal data the tests send to the service; none may ever be stored or logged raw.
 SEEDED_PERSONAL_VALUES = (
@@ -53,6 +53,14 @@ def app_settings(built: Settings, tmp_path: Path) -> Settings:
 def small(tmp_path: Path) -> Settings:
     """A five-FAQ knowledge base (fast to build) with its own index directory."""
     return small_knowledge(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def lost_property(tmp_path_factory: pytest.TempPathFactory) -> LostProperty:
+    """Two published versions of the five-FAQ knowledge base, the second with an FAQ that captures the
+    lost-card FAQ's wordings, and what `chatbot build-index` and `chatbot reindex` printed (built once,
+    read-only for tests)."""
+    return publish_lost_property(tmp_path_factory.mktemp("lost-property"))
 
 
 @pytest.fixture()

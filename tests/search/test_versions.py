@@ -7,14 +7,12 @@ import weakref
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from chatbot.cli import main
-from chatbot.core.settings import PREFIX, SETTINGS, Settings
+from chatbot.core.settings import Settings
 from chatbot.search import versions
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import BuildSpec, IndexFailure
-from tests.helpers import edit_answer, publish_index
+from tests.helpers import cli, edit_answer, publish_index
 
 
 def test_build_publish_and_unchanged_skip(small: Settings) -> None:
@@ -110,13 +108,6 @@ def test_prune_keeps_current_and_newest(small: Settings) -> None:
     settings = Settings(**{**small.__dict__, "keep_versions": 2})
     built = [publish_index(settings, force=True).version for _ in range(3)]
     assert versions.list_versions(settings.index_dir) == built[1:]
-
-
-def cli(settings: Settings, *args: str) -> Result:
-    """`chatbot …` as staff type it, with only these settings in the environment."""
-    env: dict[str, str | None] = {PREFIX + s.name: None for s in SETTINGS}
-    env.update({PREFIX + "KNOWLEDGE_DIR": str(settings.knowledge_dir), PREFIX + "INDEX_DIR": str(settings.index_dir)})
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 def test_a_rollback_holds_until_the_knowledge_changes_or_is_released(small: Settings) -> None:

@@ -6,6 +6,7 @@ directory. Without it, every test runs on a SQLite file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sqlite3
@@ -82,3 +83,23 @@ def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> N
 def test_other_database_urls_are_refused_with_the_setting_named() -> None:
     with pytest.raises(ValueError, match="CHATBOT_DB_URL"):
         Database("mysql://db/chatbot")
+
+
+def test_recent_questions_are_distinct_and_most_asked_first(url: str) -> None:
+    log = ConversationLog(url)
+    asked = [("住民票がほしい", 5), ("粗大ごみの出し方", 4), ("図書館の時間", 1), ("粗大ごみの出し方", 3),
+             ("電話は090-1234-5678です", 2), ("去年の質問", 24 * 40), ("去年の質問", 24 * 41)]
+    for n, (question, hours_ago) in enumerate(asked):
+        log.record_turn(dataclasses.replace(turn(f"a-{n}", question), ts=NOW - dt.timedelta(hours=hours_ago)))
+    log.flush()
+    since = NOW - dt.timedelta(days=30)
+    # asked twice first; then, asked once each, the most recent first; the personal data as it was logged
+    assert log.recent_questions(since, limit=10) == ["粗大ごみの出し方", "図書館の時間", "電話は[電話番号]です",
+                                                     "住民票がほしい"]
+    assert log.recent_questions(since, limit=2) == ["粗大ごみの出し方", "図書館の時間"]
+
+
+def test_reading_recent_questions_never_creates_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'var' / 'chatbot.sqlite3'}"
+    assert ConversationLog(url).recent_questions(NOW - dt.timedelta(days=30), limit=10) == []
+    assert not (tmp_path / "var").exists()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.text import Analyzer, analyzer as make_analyzer
+from chatbot.text import Analyzer
+from chatbot.text import analyzer as make_analyzer
 
 
 @pytest.fixture(scope="module")
