@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,14 @@ from chatbot.core import messages
 from chatbot.core.languages import LANGUAGES
 from chatbot.core.settings import SETTINGS, Settings
 from chatbot.knowledge import load_knowledge
+
+if TYPE_CHECKING:
+    from chatbot.search.compare import Comparison
+
+# What a publish replays on the serving and the new index to show which answers change (besides the
+# smoke and FAQ questions): distinct logged questions this recent, at most this many, most asked first.
+RECENT_DAYS = 30
+RECENT_QUESTIONS = 500
 
 
 @click.group()
@@ -67,27 +76,36 @@ def _report_failure(exc: Exception) -> None:
     raise click.ClickException(str(exc))
 
 
+changes_option = click.option(
+    "--changes", "sample", type=click.IntRange(min=0), default=10, show_default=True, metavar="N",
+    help="Before publishing, compare the answers with the serving index and show up to N questions that "
+         "change (0: do not compare).")
+
+
 @main.command("build-index")
 @click.option("--force", is_flag=True, help="Rebuild even when the knowledge is unchanged.")
-def build_index(force: bool) -> None:
+@changes_option
+def build_index(force: bool, sample: int) -> None:
     """Build the search index from the knowledge base and publish it atomically."""
-    _publish(force, smoke_file=None)
+    _publish(force, smoke_file=None, sample=sample)
 
 
 @main.command()
 @click.option("--force", is_flag=True, help="Rebuild even when the knowledge is unchanged.")
 @click.option("--smoke", "smoke_file", type=click.Path(path_type=Path), default=None,
               help="Smoke-test questions (default: KNOWLEDGE_DIR/smoke.tsv).")
-def reindex(force: bool, smoke_file: Path | None) -> None:
-    """Nightly job: validate, build, smoke-test, publish, keep the last versions.
+@changes_option
+def reindex(force: bool, smoke_file: Path | None, sample: int) -> None:
+    """Nightly job: validate, build, smoke-test, compare, publish, keep the last versions.
 
     On any failure nothing is published, the current index keeps serving and the exit code is 1.
+    The comparison only informs: it never stops a publish.
     """
     settings = _settings()
-    _publish(force, smoke_file=smoke_file or settings.knowledge_dir / "smoke.tsv")
+    _publish(force, smoke_file=smoke_file or settings.knowledge_dir / "smoke.tsv", sample=sample)
 
 
-def _publish(force: bool, smoke_file: Path | None) -> None:
+def _publish(force: bool, smoke_file: Path | None, sample: int) -> None:
     import logging
 
     from chatbot.core.logs import configure_logging
@@ -97,9 +115,13 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
     settings = _settings()
     configure_logging(settings.log_level, settings.log_dir)
     log = logging.getLogger("chatbot.search.publish")
+    replay: list[str] | None = None  # None: no comparison (--changes 0)
+    log_problem = None
+    if sample:
+        replay, log_problem = _replay(settings, smoke_file or settings.knowledge_dir / "smoke.tsv")
     try:
         outcome = pipeline.run(BuildSpec.from_settings(settings), settings.answer_threshold, settings.keep_versions,
-                               force=force, smoke_file=smoke_file)
+                               force=force, smoke_file=smoke_file, replay=replay)
     except (IndexFailure, OSError) as exc:
         log.error("index not published, the current one keeps serving: %s", exc)
         _report_failure(exc)
@@ -107,11 +129,57 @@ def _publish(force: bool, smoke_file: Path | None) -> None:
         log.info("published index %s (smoke questions %d, pruned %s)", outcome.version, outcome.smoke_checked,
                  ", ".join(outcome.pruned) or "none")
         click.echo(f"index {outcome.version}: built and published / 索引 {outcome.version} を作成・公開しました")
+        if sample:
+            _echo_changes(outcome.changes, sample, log_problem)
     elif outcome.pinned:
         click.echo(messages.staff("index_pinned", version=outcome.version, at=outcome.pinned.pinned_at))
     else:
         click.echo(f"index {outcome.version}: knowledge unchanged, still serving / "
                    f"変更がないため公開中の索引 {outcome.version} をそのまま使います")
+
+
+def _replay(settings: Settings, smoke_file: Path) -> tuple[list[str], str | None]:
+    """The questions a publish replays (recent logged ones, most asked first, then the smoke questions), and
+    why the log could not be read when it could not: the comparison then goes on without it."""
+    import logging
+
+    from chatbot.knowledge.hours import TOKYO
+    from chatbot.search.publish import read_smoke
+    from chatbot.store.log import ConversationLog
+
+    problem = None
+    try:
+        since = dt.datetime.now(TOKYO) - dt.timedelta(days=RECENT_DAYS)
+        asked = ConversationLog(settings.db_url).recent_questions(since, RECENT_QUESTIONS)
+    except Exception as exc:  # a locked, damaged or misnamed database must never fail a publish
+        problem = f"{type(exc).__name__}: {exc}"
+        logging.getLogger("chatbot.search.publish").warning("conversation log not read, answers are compared "
+                                                            "without it: %s", problem)
+        asked = []
+    try:
+        smoke = [question for question, _ in read_smoke(smoke_file)]
+    except (OSError, ValueError):  # reindex reports a bad smoke file itself; build-index may have none
+        smoke = []
+    return asked + smoke, problem
+
+
+def _echo_changes(changes: Comparison | None, sample: int, log_problem: str | None) -> None:
+    """What the published version answers differently: a count, then up to ``sample`` questions."""
+    if log_problem:
+        click.echo(messages.staff("changes_log_unreadable", error=log_problem))
+    if changes is None:
+        click.echo(messages.staff("changes_failed"))
+    elif changes.baseline is None:
+        click.echo(messages.staff("changes_no_baseline"))
+    elif not changes.changes:
+        click.echo(messages.staff("changes_none", compared=changes.compared, old=changes.baseline))
+    else:
+        click.echo(messages.staff("changes_summary", changed=len(changes.changes), compared=changes.compared,
+                                  old=changes.baseline))
+        for change in changes.changes[:sample]:
+            click.echo(f"  「{change.question}」: {change.old or 'fallback'} → {change.new or 'fallback'}")
+        if len(changes.changes) > sample:
+            click.echo("  " + messages.staff("changes_more", more=len(changes.changes) - sample))
 
 
 @main.command()

@@ -48,7 +48,7 @@ from chatbot.serving.respond import respond  # noqa: E402
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
 DEMAND_FILE = ROOT / "tests" / "eval" / "demand.tsv"
-FEATURES = ("fused", "margin", "coverage", "dense", "unknown", "missing")
+FEATURES = ("fused", "margin", "coverage", "dense", "unknown")
 
 
 @dataclass(frozen=True)

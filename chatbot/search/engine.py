@@ -13,10 +13,8 @@ import dataclasses
 import functools
 import hashlib
 import json
-import math
 import re
 import shutil
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +73,6 @@ class Evidence:
     # 明日の天気は？ says the question is about something else; an unknown verb or adverb in a long
     # colloquial question (全然, 入れる) does not
     unknown: float
-    # what the question asks that this FAQ never mentions though other FAQs do, weighted by how few
-    # FAQs use each word: 紛失 in マイナカードなくした against the application-form FAQ, 土日 in
-    # 婚姻届は土日でも出せますか against the marriage FAQ. Same subject, different need.
-    missing: float
     content_tokens: int
 
 
@@ -98,13 +92,12 @@ class ConfidenceModel:
     coverage: float = 1.12
     dense: float = 4.48
     unknown: float = -2.76
-    missing: float = 0.0
 
     def __call__(self, e: Evidence) -> float:
         if e.content_tokens == 0:
             return 0.0
         z = (self.bias + self.fused * e.fused + self.margin * e.margin + self.coverage * e.coverage
-             + self.dense * e.dense + self.unknown * e.unknown + self.missing * e.missing)
+             + self.dense * e.dense + self.unknown * e.unknown)
         return float(1.0 / (1.0 + np.exp(-z)))
 
 
@@ -183,9 +176,6 @@ class SearchEngine:
         self.model_hash = model_hash
         self.model_path = model_path
         self.confidence = ConfidenceModel()
-        # inverse document frequency of each word over FAQs: rare words name a matter or a need
-        frequency = Counter(word for words in doc_words for word in words)
-        self.idf = {word: math.log(1 + len(doc_words) / n) for word, n in frequency.items()}
         self._memo = functools.lru_cache(maxsize=SEARCH_CACHE_SIZE)(self._search)
 
     # ------------------------------------------------------------ build / save / load
@@ -298,22 +288,19 @@ class SearchEngine:
                 words = analysis.readings if name == "reading" else tokens
                 fused = fused + weight * _by_max(self.channels[name].scores(words))
         fused = fused / ((sum(weights.values()) + p.w_dense_question + p.w_dense_answer) or 1.0)
-        top = np.argsort(-fused, kind="stable")[:k]
-        first, second = float(fused[top[0]]), float(fused[top[1]]) if len(top) > 1 else 0.0
+        ranked = np.argsort(-fused, kind="stable")[:max(k, 2)]  # the runner-up decides the lead, whatever k is
+        first, second = float(fused[ranked[0]]), float(fused[ranked[1]]) if len(ranked) > 1 else 0.0
+        top = ranked[:k]
         query_words = set(tokens)
         nouns = {m.form for m in analysis.morphemes if m.pos == "名詞"} & query_words  # not respelled away
         unknown = len(nouns - self.lexicon.vocabulary) / len(query_words) if query_words else 0.0
-        weights = {word: self.idf.get(word, 0.0) for word in query_words}
-        total = sum(weights.values()) or 1.0
         explained = []
         for doc in top:
             lead = float(fused[doc]) - (second if doc == top[0] else first)
-            absent = query_words - self.doc_words[doc]
             evidence = Evidence(
                 fused=float(fused[doc]), margin=min(lead, MARGIN_CAP),
                 coverage=len(query_words & self.doc_words[doc]) / len(query_words) if query_words else 0.0,
-                dense=float(max(dense_q[doc], dense_a[doc])), unknown=unknown,
-                missing=sum(weights[word] for word in absent) / total, content_tokens=len(query_words))
+                dense=float(max(dense_q[doc], dense_a[doc])), unknown=unknown, content_tokens=len(query_words))
             explained.append((Hit(self.ids[doc], float(fused[doc]), self.confidence(evidence)), evidence))
         return explained
 

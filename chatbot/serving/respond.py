@@ -11,27 +11,27 @@ import re
 
 from chatbot.core import languages, messages
 from chatbot.knowledge import FAQ, Closure, Department, hours
+from chatbot.search.decision import decide
 from chatbot.search.engine import Hit
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
 from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
-MAX_SUGGESTIONS = 3
+MAX_SUGGESTIONS = 3  # taken from the hits behind the answer (search.decision.CANDIDATES)
 
 
 def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
             lang: str | None = None, faq_id: str | None = None) -> Reply:
-    """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright."""
+    """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright.
+
+    Answer or fallback is `chatbot.search.decision.decide`'s call, shared with the comparison a reindex
+    prints, so what staff are told will change is what citizens see change."""
     lang = lang or languages.detect(question)
-    hits = index.engine.search(question, k=MAX_SUGGESTIONS + 2)
-    if faq_id in index.faqs:
-        hits = [Hit(faq_id, score=float("inf"), confidence=1.0), *(h for h in hits if h.id != faq_id)]
-    top = hits[0] if hits else None
-    topic = index.topics.named(question, index.engine.analyzer.normalize) if faq_id not in index.faqs else None
-    answered = top is not None and top.confidence >= threshold and (topic is None or topic.covered)
-    faq = index.faqs[top.id] if answered and top else None
-    others = hits[1:] if answered else hits
+    decision = decide(index, question, threshold, picked=faq_id)
+    hits, top, topic = decision.hits, decision.top, decision.topic
+    faq = index.faqs[decision.faq_id] if decision.faq_id else None
+    others = hits[1:] if decision.answered else hits
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
     message = messages.text("answer_intro" if faq else "fallback_intro", lang)
     if faq and faq.text(lang)[0] != lang:

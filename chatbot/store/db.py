@@ -71,6 +71,10 @@ class Database:
                     self._migrated = True
         return conn
 
+    def exists(self) -> bool:
+        """Whether the database has been created; readers check first so that reading never creates one."""
+        return self.path.is_file()
+
     def forget(self) -> None:
         """Drop this thread's connection after a failure; the next call reconnects."""
         self._local.conn = None

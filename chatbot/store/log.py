@@ -78,3 +78,14 @@ class ConversationLog:
             "SELECT answer_id, helpful, comment FROM feedback WHERE ts >= ? ORDER BY ts", (cutoff,))}
         return [Turn(r[0], dt.datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6], r[7],
                      *ratings.get(r[0], (None if r[8] is None else bool(r[8]), r[9]))) for r in rows]
+
+    def recent_questions(self, since: dt.datetime, limit: int) -> list[str]:
+        """Distinct questions asked from ``since`` on, most asked first (then most recently asked), at most
+        ``limit``: what a reindex replays to show which answers change. Empty when nothing was ever logged:
+        a command that only reads does not create the database (it might create it as the wrong user)."""
+        if not self.db.exists():
+            return []
+        rows = self.db.fetchall("SELECT question FROM turns WHERE ts >= ? GROUP BY question "
+                                "ORDER BY COUNT(*) DESC, MAX(ts) DESC, question LIMIT ?",
+                                (since.isoformat(timespec="seconds"), limit))
+        return [r[0] for r in rows]

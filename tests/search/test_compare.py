@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.search import versions
+from chatbot.search import publish, versions
 from chatbot.search.compare import Change, Comparison, compare, phrasings
 from chatbot.search.decision import decide
 from chatbot.search.versions import ServingIndex
@@ -86,3 +86,14 @@ def test_a_topic_no_faq_covers_vetoes_a_confident_top_hit(old_and_new: tuple[Ser
     assert decision.top is not None and not decision.answered and decision.faq_id is None
     picked = decide(new, "児童扶養手当はいくらですか", threshold=0.0, picked=LOST_CARD)  # a suggestion chosen
     assert picked.answered and picked.faq_id == LOST_CARD and picked.topic is None
+
+
+def test_a_failing_comparison_never_stops_a_publish(lost_property: LostProperty,
+                                                    old_and_new: tuple[ServingIndex, ServingIndex],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object) -> Comparison:
+        raise RuntimeError("comparison bug")
+
+    monkeypatch.setattr(publish, "compare", boom)
+    _, new = old_and_new
+    assert publish._changes(lost_property.settings.index_dir, new, ["財布を落としました"], 0.5) is None

@@ -12,7 +12,6 @@ from chatbot.text import Analyzer
 from chatbot.text.japanese import JapaneseAnalyzer
 from tests.helpers import REPO
 
-
 DX_PLAN_CATEGORIES = {"mynumber", "procedures", "cashless", "general"}
 
 
