@@ -15,13 +15,14 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from chatbot.search.confidence import Confidence, Evidence
 from chatbot.search.dense import Encoder, TrainingConfig, build_default_model, load_encoder
 from chatbot.search.lexical import BM25Channel
 from chatbot.search.respell import ReadingLexicon
@@ -37,6 +38,12 @@ _KANJI = re.compile(r"[\u3400-\u9fff々]")
 MARGIN_CAP = 0.1
 SEARCH_CACHE_SIZE = 4096  # distinct recent questions remembered per index version
 CHANNELS = ("question", "answer", "document", "reading")
+
+
+@functools.cache
+def default_confidence() -> Confidence:
+    """The shipped model, read once per process (every engine and version shares it)."""
+    return Confidence.load()
 
 
 @dataclass(frozen=True)
@@ -59,46 +66,6 @@ class Hit:
     id: str
     score: float  # fused score used for ranking
     confidence: float  # in [0, 1]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the top hits say about whether the FAQ really answers the query."""
-
-    fused: float  # the ranking score: weighted mean of the channels, about [0, 1]
-    margin: float  # the top hit's lead over the second; for the others, their gap to the top (negative)
-    coverage: float  # share of the query's content words found anywhere in the hit
-    dense: float  # best cosine of the hit's questions and answer
-    # nouns no FAQ uses, even after respelling, as a share of the query's content words: 天気 in
-    # 明日の天気は？ says the question is about something else; an unknown verb or adverb in a long
-    # colloquial question (全然, 入れる) does not
-    unknown: float
-    content_tokens: int
-
-
-@dataclass(frozen=True)
-class ConfidenceModel:
-    """Logistic calibration of `Evidence`, fitted on the own evaluation set's dev rows (scripts/eval_kb.py --fit).
-
-    It estimates the chance that the top hit is the right FAQ; the default threshold 0.5 is the
-    fitted model's own operating point (dev, with department topics: out-of-scope rejection 0.92,
-    false fallback 0.028). Out-of-scope questions still have a nearest FAQ, but with a small lead
-    over the runner-up, a lower cosine, fewer of their words covered and more nouns that no FAQ uses.
-    """
-
-    bias: float = -5.6
-    fused: float = 3.62
-    margin: float = 2.08
-    coverage: float = 1.12
-    dense: float = 4.48
-    unknown: float = -2.76
-
-    def __call__(self, e: Evidence) -> float:
-        if e.content_tokens == 0:
-            return 0.0
-        z = (self.bias + self.fused * e.fused + self.margin * e.margin + self.coverage * e.coverage
-             + self.dense * e.dense + self.unknown * e.unknown)
-        return float(1.0 / (1.0 + np.exp(-z)))
 
 
 @dataclass(frozen=True)
@@ -175,7 +142,7 @@ class SearchEngine:
         self.model_name = model_name
         self.model_hash = model_hash
         self.model_path = model_path
-        self.confidence = ConfidenceModel()
+        self.confidence: Callable[[Evidence], float] = default_confidence()
         self._memo = functools.lru_cache(maxsize=SEARCH_CACHE_SIZE)(self._search)
 
     # ------------------------------------------------------------ build / save / load
@@ -254,7 +221,7 @@ class SearchEngine:
                    EngineParams.from_json(manifest["params"]), manifest["model_name"], manifest["model_hash"],
                    model_path)
 
-    def calibrate(self, model: ConfidenceModel) -> None:
+    def calibrate(self, model: Callable[[Evidence], float]) -> None:
         """Use another confidence model (scripts/eval_kb.py --fit tries one before it is written down)."""
         self.confidence = model
         self._memo.cache_clear()

@@ -21,6 +21,7 @@ from chatbot.text import BREAK_POS, Morpheme
 MAX_SPAN = 4  # morphemes joined into one reading: 再/交付, or か/ー/ど split out of a kana run
 MIN_READING = 3  # kana; shorter readings match some KB word by chance
 MAX_READINGS = 64  # combinations of a span's kanji readings tried
+PARTICLE = "助詞"
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,10 @@ class ReadingLexicon:
 
     def _suspect(self, span: Sequence[Morpheme]) -> bool:
         """A word the KB does not use, or particles glued to other words: Sudachi's usual split of a kana
-        word it does not know (かーど → か/ー/ど)."""
+        word it does not know (かーど → か/ー/ど). An auxiliary verb after a verb is grammar, not a split:
+        し/たい in 申請したい must stay, not become 死体 because one FAQ mentions a dead animal."""
         return any(m.is_content and m.form not in self.vocabulary for m in span) or (
-            len(span) > 1 and any(not m.is_content for m in span))
+            len(span) > 1 and any(m.pos == PARTICLE for m in span))
 
     def to_json(self) -> dict[str, object]:
         """The entries only: the vocabulary is every word of the FAQs, which the index keeps anyway."""

@@ -97,7 +97,7 @@ def chat() -> ResponseReturnValue:
     if len(message) > limit:
         raise ApiError(400, "err_message_too_long", limit=limit)
     lang = body.get("lang")
-    if lang is not None and lang not in languages.LANGUAGES:
+    if lang is not None and (not isinstance(lang, str) or lang not in languages.LANGUAGES):  # [] is unhashable
         raise ApiError(400, "err_bad_lang")
     faq_id = body.get("faq_id")
     if faq_id is not None and not isinstance(faq_id, str):

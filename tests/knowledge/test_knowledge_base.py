@@ -122,6 +122,7 @@ MATTERS: dict[str, tuple[str, ...]] = {
 # invention and must be replaced by where to confirm it.
 NATIONAL_AMOUNTS: dict[int, str] = {
     2_000: "ふるさと納税の自己負担額",
+    50_000: "妊婦のための支援給付（妊娠の届出後と出産後、子ども一人につき5万円）",
     180_000: "介護保険料の特別徴収（年金年額18万円以上）",
     200_000: "確定申告不要の所得（20万円以下）",
     250_000: "被災者生活再建支援金の加算支援金（中規模半壊・賃借）",

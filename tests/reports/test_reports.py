@@ -34,6 +34,7 @@ SODAI = ["粗大ごみの出し方", "粗大ごみの出し方？", "粗大ゴ�
          "粗大ごみを出したい"]
 LIBRARY = ["図書館は何時まで開いてますか", "としょかん 何時まで", "図書館の開館時間"]
 DOG = ["犬の登録をしたい", "いぬ とうろく"]
+FARMLAND = ["農地転用の手続き", "農地転用 申請", "農地転用の申請をしたい"]  # no bundled FAQ covers it
 SATURDAY = ["土曜日も市役所は開いてる？", "市役所 土曜日 開いてる"]
 
 
@@ -230,8 +231,9 @@ def test_run_reads_the_log_and_writes_the_report(db_url: str, built: Settings, t
     checked = run(*paths, dt.timedelta(days=7), "html", None, tmp_path / "checked", now=NOW,
                   answer_threshold=built.answer_threshold)
     open_groups = [g for g in checked.report.unanswered if g.count >= 3 and g.answered_now is None]
-    assert checked.report.unanswered[0].answered_now is None  # nothing answers 粗大ごみ
-    assert len(checked.drafts) == len(open_groups) >= 1
+    # 粗大ごみ went unanswered that week, and the bundled knowledge answers it now: no draft for it
+    assert checked.report.unanswered[0].answered_now.faq_id == "garbage-sodai"
+    assert len(checked.drafts) == len(open_groups)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -265,21 +267,21 @@ PIN_FORGOT = ["マイナンバーカードの暗証番号を忘れた", "暗証�
 def test_groups_the_serving_index_answers_now_are_marked_and_get_no_draft(
         built: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
     serving = load_current(built.index_dir)
-    turns = [turn(i % 3, question) for i, question in enumerate(PIN_FORGOT + SODAI)]
+    turns = [turn(i % 3, question) for i, question in enumerate(PIN_FORGOT + FARMLAND)]
     report = build_report(turns, kb, NOW, stale_days=365,
                           answers_now=index_answers(serving, built.answer_threshold))
     pin = next(g for g in report.unanswered if members(g) & set(PIN_FORGOT))
-    sodai = next(g for g in report.unanswered if members(g) & set(SODAI))
+    farmland = next(g for g in report.unanswered if members(g) & set(FARMLAND))
     forgot = kb.faq("mynumber-pin-forgot")
     assert forgot is not None and pin.answered_now == AnsweredNow(forgot.id, forgot.question)
-    assert sodai.answered_now is None
+    assert farmland.answered_now is None
     marked = f"現在は「{forgot.question}」で回答しています"
     assert marked in render_html(report)
     rows = list(csv.DictReader(io.StringIO(render_csv(report)[1:], newline="")))
     assert [(r["group"], r["id"], r["question"]) for r in rows if r["section"] == "unanswered_answered_now"] == [
         (str(report.unanswered.index(pin) + 1), forgot.id, marked)]
     drafts = draft_faqs(report, kb, tmp_path / "faq")
-    assert [load_draft(p, kb).question for p in drafts] == [sodai.representative]
+    assert [load_draft(p, kb).question for p in drafts] == [farmland.representative]
     assert index_answers(serving, threshold=1.01)(PIN_FORGOT[0]) is None  # below the threshold: unanswered
 
 

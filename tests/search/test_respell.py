@@ -18,6 +18,7 @@ FAQ_TEXTS = (
     "カードを紛失したときは？",
     "資格確認書が届きません",
     "軽自動車の車検に使う納税証明書は？",
+    "道路で動物の死体を見つけたときは？",
 )
 
 
@@ -74,3 +75,9 @@ def test_survives_a_round_trip_through_json(analyzer, lexicon) -> None:
 def test_empty_and_symbol_only_queries(analyzer, lexicon) -> None:
     assert respelled(analyzer, lexicon, "") == ()
     assert respelled(analyzer, lexicon, "？！") == ()
+
+
+def test_grammar_after_a_verb_is_not_a_split_word(analyzer: Analyzer, lexicon: ReadingLexicon) -> None:
+    """し/たい reads シタイ like 死体, which one FAQ uses: a question ending in したい is no typo."""
+    assert "死体" not in respelled(analyzer, lexicon, "マイナンバーカードを申請したい")
+    assert "死体" not in respelled(analyzer, lexicon, "転居したいです")

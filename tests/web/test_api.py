@@ -75,6 +75,7 @@ def test_chosen_suggestion_answers_that_faq(client) -> None:
     ({"json": {"message": 42}}, 400, "empty_message"),
     ({"json": {"message": "あ" * 600}}, 400, "message_too_long"),
     ({"json": {"message": "住民票", "lang": "fr"}}, 400, "bad_lang"),
+    ({"json": {"message": "!", "lang": []}}, 400, "bad_lang"),  # unhashable: was a 500
     ({"json": {"message": "住民票", "faq_id": 7}}, 400, "bad_faq_id"),
     ({"data": "x" * 70000, "content_type": "application/json"}, 413, "too_large"),
 ])
@@ -318,11 +319,11 @@ def test_weather_question_falls_back(client) -> None:
 
 
 def test_a_city_matter_no_faq_covers_falls_back_to_its_department(client) -> None:
-    """出生届 is one of 市民課's topics (departments.yaml) and no FAQ mentions it; the engine's nearest
-    FAQ (転入届, sharing 届 and どこ) used to be answered with confidence 0.57."""
-    status, body = chat(client, "出生届はどこに出せばいい？")
+    """農地転用 is one of 産業振興担当課's topics (departments.yaml) and no FAQ mentions it: the nearest
+    FAQ on some other 申請 must not be answered."""
+    status, body = chat(client, "農地転用の申請はどこでできますか")
     assert status == 200 and body["type"] == "fallback" and body["faq"] is None
-    assert body["contact"]["department"] == "shimin"
+    assert body["contact"]["department"] == "sangyo"
 
 
 NESTED = "[" * 5000 + "]" * 5000
