@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from chatbot.core.settings import Settings  # noqa: E402
 from chatbot.knowledge import FAQ  # noqa: E402
 from chatbot.search import versions  # noqa: E402
-from chatbot.search.confidence import FEATURES, MODEL_FILE, Confidence, Evidence, tree_json  # noqa: E402
+from chatbot.search.confidence import FEATURES, MODEL_FILE, Confidence, Evidence, export  # noqa: E402
 from chatbot.search.versions import BuildSpec, ServingIndex  # noqa: E402
 from chatbot.serving.respond import respond  # noqa: E402
 
@@ -243,22 +243,7 @@ def fit(found: list[tuple[Evidence, bool]], note: str, seed: int = 0) -> dict[st
     print("  " + "  ".join(f"{t:.2f}→{y[held_out >= t].mean():.3f}/{y[held_out >= t].sum() / y.sum():.3f}"
                            for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)))
     model.fit(x, y)
-    trees = [_tree(stage[0].tree_, model.learning_rate) for stage in model.estimators_]
-    unbiased = Confidence.from_json(tree_json(0.0, model.max_depth, trees, note))
-    p = unbiased(found[0][0])
-    bias = float(model.decision_function(x[:1])[0]) - float(np.log(p / (1 - p)))  # the prior's log-odds
-    return tree_json(bias, model.max_depth, trees, note)
-
-
-def _tree(tree: Any, rate: float) -> dict[str, list[Any]]:
-    """One fitted regression tree as lists; a leaf points to itself and carries its scaled value."""
-    leaf = tree.children_left == -1
-    nodes = range(tree.node_count)
-    return {"feature": [-1 if leaf[i] else int(tree.feature[i]) for i in nodes],
-            "threshold": [0.0 if leaf[i] else float(tree.threshold[i]) for i in nodes],
-            "left": [i if leaf[i] else int(tree.children_left[i]) for i in nodes],
-            "right": [i if leaf[i] else int(tree.children_right[i]) for i in nodes],
-            "value": [rate * float(tree.value[i].ravel()[0]) if leaf[i] else 0.0 for i in nodes]}
+    return export(model, x, note)
 
 
 def main() -> None:

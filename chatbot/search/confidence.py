@@ -59,15 +59,18 @@ class Confidence:
     def __call__(self, e: Evidence) -> float:
         if e.content_tokens == 0:
             return 0.0
-        x = np.array([getattr(e, name) for name in FEATURES])
+        z = self.log_odds(np.array([getattr(e, name) for name in FEATURES]))
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def log_odds(self, x: np.ndarray) -> float:
+        """The ensemble's raw score for one row of FEATURES."""
         trees = np.arange(len(self.feature))
         node = np.zeros(len(trees), dtype=np.int64)
         for _ in range(self.depth):
             feature = self.feature[trees, node]
             goes_left = x[np.maximum(feature, 0)] <= self.threshold[trees, node]
             node = np.where(goes_left, self.left[trees, node], self.right[trees, node])
-        z = self.bias + float(self.value[trees, node].sum())
-        return float(1.0 / (1.0 + np.exp(-z)))
+        return self.bias + float(self.value[trees, node].sum())
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Confidence:
@@ -88,7 +91,22 @@ class Confidence:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def tree_json(bias: float, depth: int, trees: list[dict[str, list[Any]]], note: str) -> dict[str, Any]:
-    """The shipped file's shape; each tree is lists ``feature``, ``threshold``, ``left``, ``right``,
-    ``value``, with leaves pointing to themselves (see `Confidence`)."""
-    return {"note": note, "features": list(FEATURES), "bias": bias, "depth": depth, "trees": trees}
+def export(model: Any, x: np.ndarray, note: str) -> dict[str, Any]:
+    """A fitted scikit-learn ``GradientBoostingClassifier`` (binary, over FEATURES) as the shipped file's
+    JSON: each tree as lists ``feature``, ``threshold``, ``left``, ``right``, ``value``, leaves pointing
+    to themselves. ``x`` is any row it was fitted on, to recover the prior's log-odds through public API."""
+    trees = [_tree(stage[0].tree_, model.learning_rate) for stage in model.estimators_]
+    data = {"note": note, "features": list(FEATURES), "bias": 0.0, "depth": model.max_depth, "trees": trees}
+    z = float(Confidence.from_json(data).log_odds(x[0]))
+    data["bias"] = float(model.decision_function(x[:1])[0]) - z
+    return data
+
+
+def _tree(tree: Any, rate: float) -> dict[str, list[Any]]:
+    leaf = tree.children_left == -1
+    nodes = range(tree.node_count)
+    return {"feature": [-1 if leaf[i] else int(tree.feature[i]) for i in nodes],
+            "threshold": [0.0 if leaf[i] else float(tree.threshold[i]) for i in nodes],
+            "left": [i if leaf[i] else int(tree.children_left[i]) for i in nodes],
+            "right": [i if leaf[i] else int(tree.children_right[i]) for i in nodes],
+            "value": [rate * float(tree.value[i].ravel()[0]) if leaf[i] else 0.0 for i in nodes]}
