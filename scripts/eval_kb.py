@@ -49,7 +49,7 @@ from chatbot.serving.respond import respond  # noqa: E402
 
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
-DEMAND_FILE = ROOT / "tests" / "eval" / "demand.tsv"
+DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ def report(name: str, outcomes: list[Outcome], model: Callable[[Evidence], float
 
 @dataclass(frozen=True)
 class DemandRow:
+    file: str
     number: int  # within its file: even rows are dev, odd rows test
     query: str
     departments: frozenset[str]
@@ -133,7 +134,7 @@ class Judged:
 def read_demand(path: Path) -> list[DemandRow]:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
     records = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [DemandRow(n, r["query"], frozenset(d for d in r["departments"].split(",") if d != OUT_OF_SCOPE),
+    return [DemandRow(path.stem, n, r["query"], frozenset(d for d in r["departments"].split(",") if d != OUT_OF_SCOPE),
                       tuple(tuple(_fold(w) for w in slot.split("|")) for slot in r["topic"].split() if slot != "-"),
                       r["kind"], r["style"])
             for n, r in enumerate(records)]
@@ -198,9 +199,11 @@ def demand_report(judged: list[Judged], index: ServingIndex, errors: bool) -> No
     test = [j for j in judged if j.row.number % 2 == 1]
     parts = [("all", judged), ("dev", dev), ("test", test)]
     parts += [(f"{name} english", [j for j in part if j.row.style == "english"]) for name, part in parts[1:]]
+    for file in sorted({j.row.file for j in judged}) if len({j.row.file for j in judged}) > 1 else ():
+        parts += [(f"{file} {name}", [j for j in part if j.row.file == file]) for name, part in parts[1:3]]
     for name, part in parts:
         figures = demand_figures(part)
-        print(f"demand {name:12s} " + " ".join(f"{k}={v:.3f}" if k != "rows" else f"rows={v:4d}"
+        print(f"{name:20s} " + " ".join(f"{k}={v:.3f}" if k != "rows" else f"rows={v:4d}"
                                                for k, v in figures.items()))
     if errors:
         wrong = sorted(((wrong_cause(j, index), j) for j in dev if j.faq_id and not j.right), key=lambda p: p[0])
@@ -256,7 +259,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="with --fit: save it as the shipped model")
     parser.add_argument("--errors", action="store_true", help="list the dev rows that go wrong")
     parser.add_argument("--rows", type=Path, nargs="+", default=EVAL_FILES, help="TSV files of questions")
-    parser.add_argument("--demand", type=Path, default=DEMAND_FILE, help="demand-side TSV (see its header)")
+    parser.add_argument("--demand", type=Path, nargs="*", default=DEMAND_FILES, help="demand-side TSVs (see headers)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
     args = parser.parse_args()
 
@@ -271,13 +274,13 @@ def main() -> None:
             unanswerable = not args.no_topics and topics.unanswered(row.query, engine.analyzer.normalize) is not None
             outcomes.append(Outcome(row, [hit.id for hit, _ in explained], explained[0][1] if explained else None,
                                     unanswerable))
-        demand = read_demand(args.demand)
+        demand = [row for path in args.demand for row in read_demand(path)]
         dev = [o for o in outcomes if o.row.number % 2 == 0]
         test = [o for o in outcomes if o.row.number % 2 == 1]
         model = engine.confidence
         if args.fit:
             note = f"fitted by scripts/eval_kb.py --fit on the dev rows of {', '.join(f.name for f in args.rows)}, " \
-                   f"{args.demand.name}"
+                   f"{', '.join(f.name for f in args.demand)}"
             fitted = fit(samples(dev, [r for r in demand if r.number % 2 == 0], index), note)
             model = Confidence.from_json(fitted)
             engine.calibrate(model)
