@@ -141,7 +141,8 @@ def read_demand(path: Path) -> list[DemandRow]:
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    """Width, case and spaces folded: FAQs write 14 日 and topic words 14日, and Japanese has no word spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
 def faq_text(faq: FAQ) -> str:
