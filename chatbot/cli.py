@@ -229,8 +229,11 @@ def versions() -> None:
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the reply as JSON (one object per question).")
 @click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None, help="Reply language (default: detect).")
-def ask(question: str | None, as_json: bool, lang: str | None) -> None:
-    """Answer QUESTION; without it, answer one question per line from stdin."""
+@click.option("--previous", "previous", default=None, metavar="FAQ_ID",
+              help="The FAQ the conversation is about (the last answer's), as the widget sends it.")
+def ask(question: str | None, as_json: bool, lang: str | None, previous: str | None) -> None:
+    """Answer QUESTION; without it, answer one question per line from stdin, as one conversation (each
+    line is asked with the subject the reply to the line before left)."""
     from chatbot.knowledge.hours import TOKYO
     from chatbot.search import versions as index_versions
     from chatbot.serving.respond import contact_card, respond
@@ -244,11 +247,15 @@ def ask(question: str | None, as_json: bool, lang: str | None) -> None:
     for text in questions:
         if not text:
             continue
-        reply = respond(serving, text, lang=lang, threshold=settings.answer_threshold,
-                        suggest_threshold=settings.suggest_threshold)
+        reply = respond(serving, text, lang=lang, previous=previous, threshold=settings.answer_threshold,
+                        suggest_threshold=settings.suggest_threshold, greeting_faqs=settings.greeting_faqs)
+        previous = reply.subject.id if reply.subject else None
         contact = contact_card(reply.department, serving.kb.closures, dt.datetime.now(TOKYO), reply.lang)
         shaped = {**reply.to_json(), "contact": contact.to_json()}
         click.echo(json.dumps(shaped, ensure_ascii=False) if as_json else _plain(text, shaped))
+
+
+CONTACT_REPLIES = ("fallback", "handoff")
 
 
 def _plain(question: str, reply: dict) -> str:
@@ -256,9 +263,13 @@ def _plain(question: str, reply: dict) -> str:
     if reply["faq"]:
         lines += [f"{reply['faq']['id']}: {reply['faq']['question']}", reply["faq"]["answer"]]
     else:
-        contact = reply["contact"]
-        lines += [reply["message"], f"{contact['name']} {contact['phone']} ({contact['status_text']})"]
+        lines.append(reply["message"])
+        if reply["type"] in CONTACT_REPLIES:  # small talk shows a contact only when a person was asked for
+            contact = reply["contact"]
+            lines.append(f"{contact['name']} {contact['phone']} ({contact['status_text']})")
     lines += [f"  候補: {s['id']} {s['question']}" for s in reply["suggestions"]]
+    if reply["subject"]:
+        lines.append(f"  話題 / subject: {reply['subject']['id']}")
     return "\n".join(lines) + "\n"
 
 

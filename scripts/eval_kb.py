@@ -12,10 +12,17 @@ are scored through the service's own `respond()` on a freshly built index versio
   helped     right answer, or a fallback to an expected department, or an off-topic row declined
 Wrong answers are listed by cause with --errors (dev rows only).
 
+Conversation pairs (tests/eval/conversation.tsv, written blind: see its header) send the second message
+with the subject the reply to the first left, as the widget does, and are scored as:
+  followups_resolved   follow-ups answered with an FAQ that has the topic words, among those some FAQ covers
+  changes_not_dragged  subject changes whose answer the subject did not move to a wrong one
+  smalltalk_handled    greetings, thanks, requests for a person or details, chatter recognised as such (a
+                       request for a person with an expected office)
+
 Rows come from TSV files (default: tests/eval/queries.tsv and tests/eval/heldout.tsv): query, expected
 FAQ id ("-" for a question the city's FAQ does not cover), kind. Each file's data rows are numbered from
-0; even rows are dev (calibrate on these), odd rows are test. `--fit` refits the confidence model on the
-dev rows and prints its coefficients for chatbot/search/engine.py's ConfidenceModel. heldout.tsv was written
+0; even rows are dev (calibrate on these), odd rows are test. `--fit` refits the confidence model
+(chatbot/search/confidence.py) on the dev rows; `--write` ships it. heldout.tsv was written
 later than queries.tsv, by someone who had seen neither the engine's errors nor departments.yaml's topics.
 A question naming a department topic that no FAQ covers falls back whatever its confidence, as in the
 service (chatbot/search/topics.py).
@@ -43,13 +50,16 @@ sys.path.insert(0, str(ROOT))
 from chatbot.core.settings import Settings  # noqa: E402
 from chatbot.knowledge import FAQ  # noqa: E402
 from chatbot.search import versions  # noqa: E402
-from chatbot.search.confidence import FEATURES, MODEL_FILE, Confidence, Evidence, export  # noqa: E402
+from chatbot.search.confidence import FEATURES, MODEL_FILE, Confidence, Evidence  # noqa: E402
+from chatbot.search.confidence import fit as fit_trees  # noqa: E402
 from chatbot.search.versions import BuildSpec, ServingIndex  # noqa: E402
+from chatbot.serving.reply import Reply  # noqa: E402
 from chatbot.serving.respond import respond  # noqa: E402
 
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
 DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
+CONVERSATION_FILE = ROOT / "tests" / "eval" / "conversation.tsv"
 
 
 @dataclass(frozen=True)
@@ -131,13 +141,24 @@ class Judged:
         return self.right or self.routed or (not self.row.city and self.faq_id is None)
 
 
-def read_demand(path: Path) -> list[DemandRow]:
+def _records(path: Path) -> list[dict[str, str]]:
+    """A TSV's data rows, its '#' header lines skipped."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    records = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [DemandRow(path.stem, n, r["query"], frozenset(d for d in r["departments"].split(",") if d != OUT_OF_SCOPE),
-                      tuple(tuple(_fold(w) for w in slot.split("|")) for slot in r["topic"].split() if slot != "-"),
-                      r["kind"], r["style"])
-            for n, r in enumerate(records)]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _departments(field: str) -> frozenset[str]:
+    return frozenset(d for d in field.split(",") if d != OUT_OF_SCOPE)
+
+
+def _topic(field: str) -> tuple[tuple[str, ...], ...]:
+    """Space-separated slots, each a '|'-separated set of alternative spellings."""
+    return tuple(tuple(_fold(w) for w in slot.split("|")) for slot in field.split() if slot != OUT_OF_SCOPE)
+
+
+def read_demand(path: Path) -> list[DemandRow]:
+    return [DemandRow(path.stem, n, r["query"], _departments(r["departments"]), _topic(r["topic"]), r["kind"],
+                      r["style"]) for n, r in enumerate(_records(path))]
 
 
 def _fold(text: str) -> str:
@@ -150,8 +171,13 @@ def faq_text(faq: FAQ) -> str:
     return _fold("\n".join((faq.question, *faq.alt_questions, *faq.tags, faq.answer)))
 
 
+def mentions(topic: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Every slot of the topic is in the (folded) FAQ text, in one of its spellings."""
+    return bool(topic) and all(any(word in text for word in slot) for slot in topic)
+
+
 def truly_answers(row: DemandRow, text: str) -> bool:
-    return row.city and all(any(word in text for word in slot) for slot in row.topic)
+    return row.city and mentions(row.topic, text)
 
 
 def judge(rows: Sequence[DemandRow], index: ServingIndex, threshold: float, suggest_threshold: float) -> list[Judged]:
@@ -215,6 +241,93 @@ def demand_report(judged: list[Judged], index: ServingIndex, errors: bool) -> No
                 print(f"  {'covered, fell back':40s} {j.row.query!r} -> {j.department}")
 
 
+@dataclass(frozen=True)
+class ConversationRow:
+    number: int  # even rows are dev, odd rows test
+    first: str | None  # asked before, its reply's subject sent along with `second`
+    second: str
+    kind: str  # followup | change | smalltalk
+    expect: str  # answer, or the small-talk kind
+    departments: frozenset[str]
+    topic: tuple[tuple[str, ...], ...]
+    lang: str
+
+
+@dataclass(frozen=True)
+class Exchange:
+    row: ConversationRow
+    reply: Reply  # to `second`, with the subject `first` left
+    alone: Reply  # to `second` asked on its own
+    right: bool  # answered with an FAQ that mentions the row's topic
+    covered: bool  # some published FAQ does
+
+    @property
+    def handled(self) -> bool:
+        """Follow-ups and subject changes: answered right; small talk: recognised as its kind, a request
+        for a person with the office of the matter in hand."""
+        if self.row.kind != "smalltalk":
+            return self.right
+        return self.reply.type == self.row.expect and (self.row.expect != "handoff"
+                                                        or self.reply.department.key in self.row.departments)
+
+    @property
+    def dragged(self) -> bool:
+        """The subject pulled the question off the answer it gets on its own, to a wrong one."""
+        return not self.right and _faq_id(self.reply) != _faq_id(self.alone)
+
+
+def _faq_id(reply: Reply) -> str | None:
+    return reply.faq.id if reply.faq else None
+
+
+def read_conversation(path: Path) -> list[ConversationRow]:
+    return [ConversationRow(n, None if r["first"] == OUT_OF_SCOPE else r["first"], r["second"], r["kind"],
+                            r["expect"], _departments(r["departments"]), _topic(r["topic"]), r["lang"])
+            for n, r in enumerate(_records(path))]
+
+
+def converse(rows: Sequence[ConversationRow], index: ServingIndex, settings: Settings,
+             threshold: float) -> list[Exchange]:
+    """Each pair as the widget sends it: the second message carries the first reply's subject."""
+    texts = {faq.id: faq_text(faq) for faq in index.kb.published}
+    options = {"threshold": threshold, "suggest_threshold": settings.suggest_threshold,
+               "greeting_faqs": settings.greeting_faqs}
+    exchanges = []
+    for row in rows:
+        first = respond(index, row.first, **options) if row.first else None
+        subject = first.subject.id if first and first.subject else None
+        reply = respond(index, row.second, previous=subject, **options)
+        alone = respond(index, row.second, **options)
+        right = reply.faq is not None and mentions(row.topic, texts[reply.faq.id])
+        exchanges.append(Exchange(row, reply, alone, right, any(mentions(row.topic, t) for t in texts.values())))
+    return exchanges
+
+
+def conversation_report(exchanges: list[Exchange], errors: bool) -> None:
+    """Follow-ups resolved (right among those some FAQ covers), subject changes not dragged back, small
+    talk handled, per half."""
+    def share(hits: int, of: int) -> str:
+        return f"{hits / of:.3f} ({hits}/{of})" if of else "n/a"
+
+    for name, parity in (("dev", 0), ("test", 1)):
+        half = [e for e in exchanges if e.row.number % 2 == parity]
+        follow = [e for e in half if e.row.kind == "followup" and e.covered]
+        change = [e for e in half if e.row.kind == "change"]
+        talk = [e for e in half if e.row.kind == "smalltalk"]
+        answered = [e for e in half if e.row.kind != "smalltalk" and e.reply.faq]
+        print(f"conversation {name:4s} followups_resolved={share(sum(e.right for e in follow), len(follow))} "
+              f"changes_not_dragged={share(sum(not e.dragged for e in change), len(change))} "
+              f"changes_resolved={share(sum(e.right for e in change if e.covered), sum(e.covered for e in change))} "
+              f"smalltalk_handled={share(sum(e.handled for e in talk), len(talk))} "
+              f"precision={share(sum(e.right for e in answered), len(answered))}")
+    if errors:
+        for e in exchanges:
+            wrong = e.dragged if e.row.kind == "change" else not e.handled and (e.covered or e.row.kind == "smalltalk")
+            if e.row.number % 2 == 0 and wrong:
+                print(f"  {e.row.kind:9s} {e.row.expect:8s} {e.row.first!r} → {e.row.second!r}: {e.reply.type} "
+                      f"{_faq_id(e.reply)} (alone {_faq_id(e.alone)}) {e.reply.department.key}")
+
+
 def samples(outcomes: list[Outcome], rows: Sequence[DemandRow], index: ServingIndex) -> list[tuple[Evidence, bool]]:
     """(evidence of the top hit, whether it is a right answer) for calibration. Questions naming a
     topic no FAQ covers are left out: they fall back whatever the confidence says."""
@@ -231,23 +344,21 @@ def samples(outcomes: list[Outcome], rows: Sequence[DemandRow], index: ServingIn
 
 
 def fit(found: list[tuple[Evidence, bool]], note: str, seed: int = 0) -> dict[str, Any]:
-    """Gradient-boosted trees (scikit-learn), exported to `Confidence`'s arrays. Prints the operating
-    points of 5-fold cross-validated predictions first: a model scored on the rows it was fitted on
-    looks better than it is, so thresholds are chosen from these."""
-    from sklearn.ensemble import GradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    """Monotone boosted trees (`chatbot.search.confidence.fit`). Prints the operating points of 5-fold
+    cross-validated predictions first: a model scored on the rows it was fitted on looks better than it
+    is, so thresholds are chosen from these."""
+    from sklearn.model_selection import StratifiedKFold
 
     x = np.array([[getattr(e, f) for f in FEATURES] for e, _ in found])
-    y = np.array([1 if label else 0 for _, label in found])
-    model = GradientBoostingClassifier(n_estimators=300, max_depth=2, learning_rate=0.05, subsample=0.8,
-                                       random_state=seed)
-    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    print(f"cross-validated on {len(y)} dev rows ({y.sum()} right top hits): threshold → precision / right kept")
+    y = np.array([1.0 if label else 0.0 for _, label in found])
+    held_out = np.zeros(len(y))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
+        model = Confidence.from_json(fit_trees(x[train], y[train], note, seed=seed))
+        held_out[test] = [1.0 / (1.0 + np.exp(-model.log_odds(row))) for row in x[test]]
+    print(f"cross-validated on {len(y)} dev rows ({int(y.sum())} right top hits): threshold → precision / right kept")
     print("  " + "  ".join(f"{t:.2f}→{y[held_out >= t].mean():.3f}/{y[held_out >= t].sum() / y.sum():.3f}"
                            for t in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)))
-    model.fit(x, y)
-    return export(model, x, note)
+    return fit_trees(x, y, note, seed=seed)
 
 
 def main() -> None:
@@ -261,6 +372,8 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the dev rows that go wrong")
     parser.add_argument("--rows", type=Path, nargs="+", default=EVAL_FILES, help="TSV files of questions")
     parser.add_argument("--demand", type=Path, nargs="*", default=DEMAND_FILES, help="demand-side TSVs (see headers)")
+    parser.add_argument("--conversation", type=Path, default=CONVERSATION_FILE,
+                        help="follow-up, subject-change and small-talk pairs (see its header)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
     args = parser.parse_args()
 
@@ -289,6 +402,7 @@ def main() -> None:
                 MODEL_FILE.write_text(json.dumps(fitted) + "\n", encoding="utf-8")
                 print(f"written to {MODEL_FILE.relative_to(ROOT)}")
         judged = judge(demand, index, args.threshold, settings.suggest_threshold)
+        exchanges = converse(read_conversation(args.conversation), index, settings, args.threshold)
     print(f"threshold={args.threshold}")
     parts = [("all", outcomes), ("dev", dev), ("test", test)]
     for file in dict.fromkeys(o.row.file for o in outcomes) if len(args.rows) > 1 else ():
@@ -296,6 +410,7 @@ def main() -> None:
     for name, part in parts:
         report(name, part, model, args.threshold)
     demand_report(judged, index, args.errors)
+    conversation_report(exchanges, args.errors)
     if args.errors:
         for o in dev:
             confidence = model(o.evidence) if o.evidence else 0.0

@@ -60,7 +60,7 @@ def edit_answer(settings: Settings, text: str) -> None:
     path.write_text(head + "---\n" + text + "\n", encoding="utf-8")
 
 
-def cli(settings: Settings, *args: str) -> Result:
+def cli(settings: Settings, *args: str, stdin: str | None = None) -> Result:
     """`chatbot …` as staff type it, in-process, with only these settings in the environment.
 
     Commands that configure logging point the ``chatbot`` logger at the runner's stderr, which is gone
@@ -71,7 +71,7 @@ def cli(settings: Settings, *args: str) -> Result:
     logger = logging.getLogger("chatbot")
     handlers, propagate, level = logger.handlers[:], logger.propagate, logger.level
     try:
-        return CliRunner().invoke(main, list(args), env=env)
+        return CliRunner().invoke(main, list(args), env=env, input=stdin)
     finally:
         logger.handlers[:] = handlers
         logger.propagate, logger.level = propagate, level

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from chatbot.core.settings import Settings
 from chatbot.search import publish, versions
 from tests.helpers import LostProperty, cli
 
@@ -62,3 +64,19 @@ def test_changes_0_does_not_compare(lost_property: LostProperty, monkeypatch: py
     assert lost_property.asked[0] == "市役所は何時まで開いていますか"  # asked first, but once
     assert calls[-1]["replay"] == ["財布を落としました", "市役所は何時まで開いていますか",
                                    "マイナンバーカードを申請したい"]
+
+
+def test_ask_keeps_the_subject_like_the_widget(built: Settings) -> None:
+    """`--previous` sends a subject; lines from stdin are one conversation, each with the last reply's."""
+    moving_in = "procedures-moving-in-notification"
+    followed = json.loads(cli(built, "ask", "--json", "--previous", moving_in, "必要なものは？").output)
+    assert followed["faq"]["id"] == moving_in and followed["subject"]["id"] == moving_in
+    conversation = "転入届を出したい\n必要なものは？\n人と話したい\nじゃあ粗大ごみは？\n"
+    lines = cli(built, "ask", "--json", stdin=conversation).output
+    replies = [json.loads(line) for line in lines.splitlines()]
+    assert [r["type"] for r in replies] == ["answer", "answer", "handoff", "answer"]
+    assert replies[1]["faq"]["id"] == replies[0]["faq"]["id"] == moving_in
+    assert replies[2]["contact"]["department"] == replies[0]["faq"]["department"]
+    assert replies[3]["faq"]["id"] == "garbage-sodai"
+    plain = cli(built, "ask", "--previous", moving_in, "人と話したい").output
+    assert "[handoff" in plain and "043-421-2111" in plain

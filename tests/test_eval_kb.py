@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import sys
 
 import pytest
 
+from chatbot.knowledge import FAQ, Department
+from chatbot.serving.reply import Reply
 from tests.helpers import REPO
 
 spec = importlib.util.spec_from_file_location("eval_kb", REPO / "scripts" / "eval_kb.py")
@@ -40,3 +43,41 @@ def test_figures_count_right_covered_routed_and_declined() -> None:
     assert figures["precision"] == pytest.approx(1 / 2)
     assert figures["coverage"] == pytest.approx(3 / 4) and figures["resolved"] == pytest.approx(1 / 3)
     assert figures["routed"] == pytest.approx(1 / 2) and figures["helped"] == pytest.approx(3 / 5)
+
+
+def test_the_conversation_set_is_blind_and_as_large_as_the_issue_asks() -> None:
+    path = REPO / "tests" / "eval" / "conversation.tsv"
+    assert "Written blind: the author read no FAQ file" in path.read_text(encoding="utf-8")
+    rows = eval_kb.read_conversation(path)
+    kinds = [r.kind for r in rows]
+    assert kinds.count("followup") >= 60 and kinds.count("change") >= 30
+    small = [r for r in rows if r.kind == "smalltalk"]
+    assert len(small) >= 40 and {r.lang for r in small} == {"ja", "en"}
+    assert {r.expect for r in small} == {"greeting", "thanks", "handoff", "details", "chatter"}
+
+
+def reply(kind: str, faq_id: str | None = None, department: str = "daihyo") -> Reply:
+    faq = FAQ(faq_id, "q", (), "general", department, "a", dt.date(2026, 1, 1)) if faq_id else None
+    office = Department(department, department, "043-421-2111")
+    return Reply(kind, "ja", "", faq, 0.0, (), (), office)
+
+
+def exchange(kind: str, expect: str, got: Reply, alone: Reply, right: bool = False,
+             departments: str = "-") -> eval_kb.Exchange:
+    row = eval_kb.ConversationRow(0, "first", "second", kind, expect, frozenset(departments.split(",")) - {"-"},
+                                  (("x",),), "ja")
+    return eval_kb.Exchange(row, got, alone, right, covered=True)
+
+
+def test_a_change_is_dragged_only_when_the_subject_moved_it_to_a_wrong_answer() -> None:
+    old, new = reply("answer", "old-subject"), reply("answer", "new-matter")
+    assert exchange("change", "answer", old, new).dragged
+    assert not exchange("change", "answer", new, new).dragged  # the subject changed nothing
+    assert not exchange("change", "answer", old, new, right=True).dragged  # moved, but to a right answer
+
+
+def test_small_talk_is_handled_when_its_kind_and_office_match() -> None:
+    handoff = reply("handoff", department="clean")
+    assert exchange("smalltalk", "handoff", handoff, handoff, departments="clean").handled
+    assert not exchange("smalltalk", "handoff", handoff, handoff, departments="shimin").handled
+    assert not exchange("smalltalk", "greeting", reply("fallback"), reply("fallback")).handled

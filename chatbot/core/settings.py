@@ -104,6 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FAISS_INDEX", "Flat", "FAISS index factory string (inner product), e.g. Flat or HNSW32", text),
     Setting("ANSWER_THRESHOLD", "0.5", "Confidence at or above which an FAQ is answered, else fallback", number),
     Setting("SUGGEST_THRESHOLD", "0.2", "Confidence at or above which an FAQ is offered as a suggestion", number),
+    Setting("GREETING_FAQS", "procedures-moving-in-notification,garbage-sorting-howto,general-office-hours",
+            "FAQ ids offered as choices when a citizen greets the bot (ids not published are skipped)", items),
     Setting("MAX_MESSAGE_CHARS", "500", "Longest accepted chat message, in characters", integer),
     Setting("RATE_LIMIT", "30 per minute;300 per hour",
             "Per-client limit on chat and feedback requests, counted per worker process; empty = none", text),
@@ -139,6 +141,7 @@ class Settings:
     faiss_index: str
     answer_threshold: float
     suggest_threshold: float
+    greeting_faqs: tuple[str, ...]
     max_message_chars: int
     rate_limit: str
     cors_origins: tuple[str, ...]

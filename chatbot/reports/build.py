@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from chatbot.core import messages
 from chatbot.knowledge import FAQ, KnowledgeBase
 from chatbot.reports.groups import AnswerCheck, DepartmentGuess, QuestionGroup, department_of, question_groups
+from chatbot.serving.reply import TALK_KINDS
 from chatbot.store.log import Turn
 from chatbot.text import analyzer as make_analyzer
 
@@ -59,6 +60,7 @@ class Report:
     never_hit: tuple[FaqRef, ...]
     stale: tuple[FaqRef, ...]
     department_names: dict[str, str]
+    talk: tuple[tuple[str, int], ...]  # small talk by kind (greeting, thanks...), in catalogue order; not questions
     # Rated turns of the period, answers and fallbacks alike (the 👎 section counts the same turns, and
     # /metrics counts 👎 requests): a citizen's 👎 on "we could not answer" is a rating too.
     helpful: int
@@ -85,7 +87,7 @@ def build_report(turns: Sequence[Turn], kb: KnowledgeBase, now: dt.datetime, sta
     representative question is answered now are marked so: their FAQ exists already.
     """
     analyzer = make_analyzer(kb.synonyms)
-    fallbacks = [t for t in turns if t.outcome != "answer"]
+    fallbacks = [t for t in turns if t.outcome == "fallback"]
     unanswered = question_groups(fallbacks, kb, analyzer, guess_department)
     if answers_now is not None:
         unanswered = tuple(replace(g, answered_now=answers_now(g.representative)) for g in unanswered)
@@ -104,6 +106,7 @@ def build_report(turns: Sequence[Turn], kb: KnowledgeBase, now: dt.datetime, sta
         never_hit=tuple(_ref(f) for f in kb.published if f.id not in hit_ids),
         stale=tuple(_ref(f) for f in sorted(kb.published, key=lambda f: f.updated) if f.updated < cutoff),
         department_names={key: d.name for key, d in kb.departments.items()},
+        talk=tuple((kind, n) for kind in TALK_KINDS if (n := sum(t.outcome == kind for t in turns))),
         helpful=sum(t.helpful is True for t in turns),
         not_helpful=len(unhelpful),
     )
@@ -120,9 +123,10 @@ def _local_day(ts: dt.datetime, now: dt.datetime) -> dt.date:
 
 def daily_counts(turns: Sequence[Turn], now: dt.datetime,
                  start: dt.datetime | None = None) -> tuple[DayCount, ...]:
-    """One row per day from the start (or first turn) to today, quiet days included as zeros."""
+    """One row per day from the start (or first turn) to today, quiet days included as zeros. Small talk
+    is no question: a greeting neither answered nor unanswered."""
     answered = Counter(_local_day(t.ts, now) for t in turns if t.outcome == "answer")
-    fallback = Counter(_local_day(t.ts, now) for t in turns if t.outcome != "answer")
+    fallback = Counter(_local_day(t.ts, now) for t in turns if t.outcome == "fallback")
     seen = answered.keys() | fallback.keys()
     if start is None and not seen:
         return ()

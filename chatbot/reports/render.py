@@ -58,6 +58,7 @@ def csv_rows(report: Report) -> list[dict[str, object]]:
                      for q, n in g.members]
     rows += [{"section": "department", "department": key or "", "department_name": name(key), "count": n}
              for key, n in report.departments]
+    rows += [{"section": "talk", "group": kind, "count": n} for kind, n in report.talk]
     rows += [{"section": "faq", "id": f.faq_id, "question": f.question or "",
               "department": f.department or "", "department_name": name(f.department), "count": f.hits,
               "helpful": f.helpful, "not_helpful": f.not_helpful} for f in report.faqs]

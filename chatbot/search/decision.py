@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chatbot.knowledge import FAQ
+from chatbot.search import followup
 from chatbot.search.engine import Hit
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
@@ -25,6 +27,7 @@ class Decision:
     hits: tuple[Hit, ...]  # best first
     topic: Topic | None  # the matter the question names (departments.yaml topics), if any
     answered: bool  # the top hit answers it; otherwise the citizen gets the fallback
+    subject: str | None = None  # the previous answer's FAQ, when the question was read as its follow-up
 
     @property
     def top(self) -> Hit | None:
@@ -36,19 +39,44 @@ class Decision:
         return self.hits[0].id if self.answered else None
 
 
-def decide(index: ServingIndex, question: str, threshold: float, picked: str | None = None) -> Decision:
+def decide(index: ServingIndex, question: str, threshold: float, picked: str | None = None,
+           previous: str | None = None) -> Decision:
     """Answer with the top hit when its confidence reaches ``threshold``, unless the question names a
     matter no published FAQ covers (then the honest fallback beats the nearest FAQ).
 
     ``picked`` is a suggestion the citizen chose: it was offered for this very question, so it is
-    answered outright and no topic can veto it.
+    answered outright and no topic can veto it. ``previous`` is the FAQ the conversation is about: a
+    question that names no matter of its own (「必要なものは？」) is searched together with its subject.
     """
-    hits = tuple(index.engine.search(question, k=CANDIDATES))
-    topic = None
+    normalize = index.engine.analyzer.normalize
     if picked in index.faqs:
+        hits = tuple(index.engine.search(question, k=CANDIDATES))
         hits = (Hit(picked, score=float("inf"), confidence=1.0), *(h for h in hits if h.id != picked))
+        return Decision(hits, None, True)
+    topic = index.topics.named(question, normalize)
+    hits = tuple(index.engine.search(question, k=CANDIDATES))
+    subject = index.faqs.get(previous or "")
+    if subject is not None and topic is None and not _names_own_matter(index, question, hits, threshold, subject) and (
+            not _confident(hits, threshold) or followup.follows_on(index.engine, question, subject)):
+        query = followup.with_subject(question, subject)
+        joined = tuple(index.engine.search(query, k=CANDIDATES))
+        if joined and followup.keeps_words(index.engine, question, joined[0].id):
+            hits, topic = joined, index.topics.named(query, normalize)
+        else:
+            subject = None
     else:
-        topic = index.topics.named(question, index.engine.analyzer.normalize)
-    top = hits[0] if hits else None
-    answered = top is not None and top.confidence >= threshold and (topic is None or topic.covered)
-    return Decision(hits, topic, answered)
+        subject = None
+    answered = _confident(hits, threshold) and (topic is None or topic.covered)
+    return Decision(hits, topic, answered, subject.id if subject else None)
+
+
+def _confident(hits: tuple[Hit, ...], threshold: float) -> bool:
+    return bool(hits) and hits[0].confidence >= threshold
+
+
+def _names_own_matter(index: ServingIndex, question: str, hits: tuple[Hit, ...], threshold: float,
+                      subject: FAQ) -> bool:
+    """Answered on its own, by another FAQ, through an uncommon word they share ("after-school
+    childcare" asked after an answer on nursery schools)."""
+    return (_confident(hits, threshold) and hits[0].id != subject.id
+            and followup.names_matter(index.engine, question, hits[0].id))

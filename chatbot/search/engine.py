@@ -9,6 +9,7 @@ Each channel is scaled to [0, 1] per query and summed with weights chosen on the
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import hashlib
@@ -144,6 +145,9 @@ class SearchEngine:
         self.model_path = model_path
         self.confidence: Callable[[Evidence], float] = default_confidence()
         self._memo = functools.lru_cache(maxsize=SEARCH_CACHE_SIZE)(self._search)
+        counts = collections.Counter(word for words in doc_words for word in words)
+        # How common each word is across FAQs: 申請 or 必要 is in many and names no matter on its own.
+        self.word_share = {word: n / len(doc_words) for word, n in counts.items()}
 
     # ------------------------------------------------------------ build / save / load
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.knowledge import FAQ, Department
+from chatbot.serving.talk import KINDS as TALK_KINDS
+
+QUESTION_TYPES = ("answer", "fallback")  # a question answered, or not: what answer rates count
+REPLY_TYPES = (*QUESTION_TYPES, *TALK_KINDS)
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,7 @@ class ReplyKey:
     question: str
     lang: str | None  # as asked; None = detect
     faq_id: str | None  # a suggestion the citizen picked
+    previous: str | None  # the FAQ the conversation is about
     index_version: str
 
 
@@ -35,7 +40,7 @@ class Link:
 class Reply:
     """The reply to one question, without its contact card (which follows the clock, not the question)."""
 
-    type: str  # "answer" | "fallback"
+    type: str  # "answer" | "fallback", or a kind of small talk: greeting, thanks, handoff, details, chatter
     lang: str
     message: str
     faq: FAQ | None
@@ -43,6 +48,7 @@ class Reply:
     suggestions: tuple[Suggestion, ...]
     online: tuple[Link, ...]
     department: Department  # whose contact card goes with it
+    subject: Suggestion | None = None  # the FAQ the conversation is about after this reply
 
     def to_json(self) -> dict[str, Any]:
         """The API's shape (docs/api.md), in the order it is documented."""
@@ -54,6 +60,7 @@ class Reply:
             "confidence": self.confidence,
             "suggestions": [dataclasses.asdict(s) for s in self.suggestions],
             "online": [dataclasses.asdict(link) for link in self.online],
+            "subject": dataclasses.asdict(self.subject) if self.subject else None,
         }
 
 

@@ -11,24 +11,42 @@ import re
 
 from chatbot.core import languages, messages
 from chatbot.knowledge import FAQ, Closure, Department, hours
+from chatbot.search import followup
 from chatbot.search.decision import decide
 from chatbot.search.engine import Hit
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
+from chatbot.serving import talk
 from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
+# A request for a person inside a message this long (content words) that an FAQ answers is a question
+# with a wish attached: the answer comes with the contact card anyway.
+QUESTION_TOKENS = 8
 MAX_SUGGESTIONS = 3  # taken from the hits behind the answer (search.decision.CANDIDATES)
 
 
 def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
-            lang: str | None = None, faq_id: str | None = None) -> Reply:
+            lang: str | None = None, faq_id: str | None = None, previous: str | None = None,
+            greeting_faqs: tuple[str, ...] = ()) -> Reply:
     """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright.
 
+    ``previous`` is the FAQ the conversation is about (the last answer's), which a follow-up question
+    keeps as its subject and a request for a person or for details refers to. Small talk is recognised
+    before any search: a greeting is not a question the knowledge base failed to answer.
     Answer or fallback is `chatbot.search.decision.decide`'s call, shared with the comparison a reindex
     prints, so what staff are told will change is what citizens see change."""
     lang = lang or languages.detect(question)
-    decision = decide(index, question, threshold, picked=faq_id)
+    subject = index.faqs.get(previous or "")
+    analysis = index.engine.analyzer.analyze(question)
+    kind = None if faq_id else talk.recognise(question, analysis.reading)
+    if kind == talk.HANDOFF and len(analysis.tokens) >= QUESTION_TOKENS:
+        found = decide(index, question, threshold)  # 「…電話で相談できるところは？」 at the end of a real question
+        if found.faq_id and followup.names_matter(index.engine, question, found.faq_id):
+            kind = None
+    if kind is not None:
+        return _small_talk(index, kind, question, lang, subject, threshold, greeting_faqs)
+    decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None)
     hits, top, topic = decision.hits, decision.top, decision.topic
     faq = index.faqs[decision.faq_id] if decision.faq_id else None
     others = hits[1:] if decision.answered else hits
@@ -36,16 +54,73 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     message = messages.text("answer_intro" if faq else "fallback_intro", lang)
     if faq and faq.text(lang)[0] != lang:
         message = messages.text("ja_only", lang)
+    # A follow-up that found nothing stays on its subject, and its office is the one to ask.
+    kept = index.faqs[decision.subject] if decision.subject else None
     return Reply(
         type="answer" if faq else "fallback",
         lang=lang,
         message=message,
         faq=faq,
         confidence=round(top.confidence, 4) if top else 0.0,
-        suggestions=tuple(Suggestion(s.id, s.text(lang)[1].question) for s in suggestions),
+        suggestions=_suggestions(suggestions, lang),
         online=_online_links(([faq] if faq else []) + suggestions, index, lang),
-        department=_likely_department(index, faq, top, topic, suggest_threshold),
+        department=_likely_department(index, faq or kept, top, topic, suggest_threshold),
+        subject=_subject(faq or kept, lang),
     )
+
+
+def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subject: FAQ | None, threshold: float,
+                greeting_faqs: tuple[str, ...]) -> Reply:
+    """Greetings, thanks, a request for a person or for details, chatter: replies from the catalogue.
+    The conversation keeps its subject through them, so 「ありがとう」 can still be followed by 「費用は？」."""
+    kb = index.kb
+    department = kb.departments[subject.department] if subject else kb.departments[kb.default_department]
+    suggestions: tuple[Suggestion, ...] = ()
+    message = ""
+    if kind == talk.HANDOFF:
+        department = _matter_in_hand(index, question, subject, threshold) or department
+        message = messages.text("talk_handoff", lang, department=department.name_in(lang))
+    elif kind == "details":
+        if subject is None:
+            message = messages.text("talk_details_no_subject", lang)
+        else:
+            text = subject.text(lang)[1]
+            url = subject.url or department.url or kb.departments[kb.default_department].url
+            message = messages.text("talk_details", lang, question=text.question, url=url,
+                                    department=department.name_in(lang))
+    else:
+        message = messages.text(f"talk_{kind}", lang)
+    if kind == "greeting":
+        suggestions = _suggestions([index.faqs[i] for i in greeting_faqs if i in index.faqs][:MAX_SUGGESTIONS], lang)
+    return Reply(type=kind, lang=lang, message=message, faq=None, confidence=0.0, suggestions=suggestions,
+                 online=(), department=department, subject=_subject(subject, lang))
+
+
+def _matter_in_hand(index: ServingIndex, question: str, subject: FAQ | None, threshold: float) -> Department | None:
+    """Whose contact a request for a person gets: the office of a matter the request itself names
+    (「税金のことで職員と話したい」), else the office of the conversation's subject. The words of the
+    request (職員, 電話, 話す) are left out first: they would find the FAQ on jobs at the city. What is
+    left names a matter when an FAQ answers it, or when the two likeliest FAQs belong to one office."""
+    analyzer = index.engine.analyzer
+    asking = {token for word in talk.phrases().handoff_words for token in analyzer.tokens(word)}
+    matter = " ".join(token for token in analyzer.tokens(question) if token not in asking)
+    if matter:
+        decision = decide(index, matter, threshold)
+        if decision.topic is not None:
+            return index.kb.departments.get(decision.topic.department)
+        offices = [index.faqs[hit.id].department for hit in decision.hits[:2]]
+        if offices and (decision.answered or offices.count(offices[0]) == 2):  # 税金: many tax FAQs, one office
+            return index.kb.departments.get(offices[0])
+    return index.kb.departments.get(subject.department) if subject else None
+
+
+def _suggestions(faqs: list[FAQ], lang: str) -> tuple[Suggestion, ...]:
+    return tuple(Suggestion(f.id, f.text(lang)[1].question) for f in faqs)
+
+
+def _subject(faq: FAQ | None, lang: str) -> Suggestion | None:
+    """What the conversation is about now, for the widget to show and send back with the next question."""
+    return Suggestion(faq.id, faq.text(lang)[1].question) if faq else None
 
 
 def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, topic: Topic | None,

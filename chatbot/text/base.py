@@ -16,6 +16,7 @@ FUNCTION_WORD = "機能語"  # the part of speech given to English function word
 STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞", FUNCTION_WORD})
 BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
+_KATAKANA = re.compile(r"[ァ-ヶ]")
 
 
 class Morpheme(NamedTuple):
@@ -63,6 +64,10 @@ def normalize(text: str) -> str:
 
 def to_katakana(text: str) -> str:
     return _HIRAGANA.sub(lambda m: chr(ord(m.group()) + 0x60), text)
+
+
+def to_hiragana(text: str) -> str:
+    return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), text)
 
 
 def char_bigrams(text: str) -> list[str]:

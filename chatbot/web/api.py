@@ -102,6 +102,9 @@ def chat() -> ResponseReturnValue:
     faq_id = body.get("faq_id")
     if faq_id is not None and not isinstance(faq_id, str):
         raise ApiError(400, "err_bad_faq_id")
+    previous = body.get("previous_faq_id")  # an id no longer published (a reindex in between) just starts afresh
+    if previous is not None and not isinstance(previous, str):
+        raise ApiError(400, "err_bad_previous_faq_id")
     try:
         index = state.live.get()  # one version for the whole request
     except IndexFailure:
@@ -111,12 +114,14 @@ def chat() -> ResponseReturnValue:
     settings = state.settings
 
     def drafted() -> tuple[Reply, bytes]:
-        reply = respond(index, question, lang=lang, faq_id=faq_id, threshold=settings.answer_threshold,
-                        suggest_threshold=settings.suggest_threshold)
+        reply = respond(index, question, lang=lang, faq_id=faq_id, previous=previous,
+                        threshold=settings.answer_threshold, suggest_threshold=settings.suggest_threshold,
+                        greeting_faqs=settings.greeting_faqs)
         return reply, json.dumps(reply.to_json(), ensure_ascii=False).encode()
 
     # Citizens ask the same few questions: replies are memoised by everything they depend on, encoded once.
-    reply, encoded = state.replies.get(ReplyKey(question, lang, faq_id, index.version), drafted)
+    key = ReplyKey(question, lang, faq_id, previous if previous in index.faqs else None, index.version)
+    reply, encoded = state.replies.get(key, drafted)
     minute = hours.to_minute(now)  # opening hours change on whole minutes only
     contact = state.cards.get((index.version, reply.department.key, reply.lang, minute), lambda: json.dumps(
         contact_card(reply.department, index.kb.closures, minute, reply.lang).to_json(), ensure_ascii=False).encode())

@@ -25,6 +25,7 @@ from chatbot.core import ids
 from chatbot.core.redact import contains_personal_data
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
+from chatbot.serving.reply import REPLY_TYPES
 from chatbot.web.errors import ApiError
 
 log = logging.getLogger("chatbot.request")
@@ -40,8 +41,8 @@ class Metrics:
                                 registry=self.registry)
         self.latency = Histogram("chatbot_http_request_seconds", "HTTP request latency", ["endpoint"],
                                  buckets=(.002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5), registry=self.registry)
-        self.outcomes = Counter("chatbot_chat_outcomes", "Chat replies by outcome (answer/fallback)", ["outcome"],
-                                registry=self.registry)
+        self.outcomes = Counter("chatbot_chat_outcomes", "Chat replies by outcome: answer, fallback or small talk",
+                                ["outcome"], registry=self.registry)
         self.feedback = Counter("chatbot_feedback", "Citizens' ratings of answers", ["helpful"],
                                 registry=self.registry)
         self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
@@ -67,7 +68,7 @@ class Metrics:
         self._child(self.requests, endpoint, str(status)).inc()
         self._child(self.latency, endpoint).observe(elapsed)
         outcome = getattr(state, "outcome", None)
-        if outcome in ("answer", "fallback"):
+        if outcome in REPLY_TYPES:
             self._child(self.outcomes, outcome).inc()
         elif outcome in ("feedback_helpful", "feedback_unhelpful"):
             self._child(self.feedback, "true" if outcome == "feedback_helpful" else "false").inc()
@@ -127,8 +128,9 @@ class _IndexCollector:
         self.live, self.outcomes = live, outcomes
 
     def collect(self) -> Iterator[Metric]:
-        total = sum(self.outcomes.values())
-        ratio = GaugeMetricFamily("chatbot_fallback_ratio", "Share of chat replies that fell back")
+        # Small talk is neither: a greeting is not a question the knowledge base failed to answer.
+        total = self.outcomes.get("answer", 0.0) + self.outcomes.get("fallback", 0.0)
+        ratio = GaugeMetricFamily("chatbot_fallback_ratio", "Share of questions (small talk aside) that fell back")
         ratio.add_metric([], self.outcomes.get("fallback", 0.0) / total if total else 0.0)
         yield ratio
         info = GaugeMetricFamily("chatbot_index_info", "Serving index version", labels=["version"])

@@ -299,3 +299,19 @@ def test_a_draft_lists_the_grouped_questions_even_without_alt_questions(kb: Know
     draft = load_draft(path, kb)
     assert draft.alt_questions == () and draft.question == "犬の登録をしたい"
     assert "- 犬の登録をしたい ×4" in draft.answer and messages.text("report_draft_asked") in draft.answer
+
+
+def test_small_talk_is_counted_by_kind_and_never_as_unanswered(kb: KnowledgeBase) -> None:
+    talk = [Turn(str(uuid.uuid4()), NOW - dt.timedelta(hours=n), text, kind, None, 0.0, "v1", "ja")
+            for n, (text, kind) in enumerate([("こんにちは", "greeting"), ("人と話したい", "handoff"),
+                                              ("職員と話したい", "handoff"), ("ばか", "chatter")])]
+    questions = [turn(0, "粗大ごみの出し方", "garbage-sodai"), turn(0, "今日の株価を教えて")]
+    report = build_report(talk + questions, kb, NOW, stale_days=365)
+    assert dict(report.talk) == {"handoff": 2, "chatter": 1, "greeting": 1}
+    assert (report.answered, report.fallback) == (1, 1)
+    assert [g.representative for g in report.unanswered] == ["今日の株価を教えて"]
+    html = render_html(report)
+    assert messages.text("report_talk") in html and messages.text("report_talk_handoff") in html
+    rows = list(csv.DictReader(io.StringIO(render_csv(report)[1:], newline="")))
+    assert {(r["group"], r["count"]) for r in rows if r["section"] == "talk"} == {
+        ("handoff", "2"), ("chatter", "1"), ("greeting", "1")}

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from chatbot.core.settings import Settings
 from chatbot.knowledge.hours import TOKYO
+from chatbot.serving.reply import REPLY_TYPES
 from chatbot.store.db import sqlite_path
 from chatbot.store.log import ConversationLog
 from chatbot.web import create_app
@@ -77,6 +78,7 @@ def test_chosen_suggestion_answers_that_faq(client) -> None:
     ({"json": {"message": "住民票", "lang": "fr"}}, 400, "bad_lang"),
     ({"json": {"message": "!", "lang": []}}, 400, "bad_lang"),  # unhashable: was a 500
     ({"json": {"message": "住民票", "faq_id": 7}}, 400, "bad_faq_id"),
+    ({"json": {"message": "必要なものは？", "previous_faq_id": ["x"]}}, 400, "bad_previous_faq_id"),
     ({"data": "x" * 70000, "content_type": "application/json"}, 413, "too_large"),
 ])
 def test_bad_requests_get_json_4xx(client, kwargs: dict, status: int, code: str) -> None:
@@ -153,6 +155,42 @@ def test_a_request_id_holding_a_phone_number_is_replaced(client, app_settings) -
     assert response.headers["X-Request-ID"] != "call-09012345678"
     logs = "".join(p.read_text(encoding="utf-8") for p in Path(app_settings.log_dir).glob("*.log"))
     assert "09012345678" not in logs
+
+
+def test_a_follow_up_keeps_the_subject_the_widget_sends_back(client) -> None:
+    first = chat(client, "転入届を出したい")[1]
+    assert first["type"] == "answer" and first["subject"] == {"id": first["faq"]["id"],
+                                                               "question": first["faq"]["question"]}
+    follow = chat(client, "必要なものは？", previous_faq_id=first["subject"]["id"])[1]
+    alone = chat(client, "必要なものは？")[1]  # memoised replies are keyed by the subject too
+    assert follow["faq"]["id"] == first["faq"]["id"] and (alone["faq"] or {}).get("id") != first["faq"]["id"]
+    gone = chat(client, "必要なものは？", previous_faq_id="unpublished-since")[1]
+    assert {k: v for k, v in gone.items() if k != "answer_id"} == {k: v for k, v in alone.items() if k != "answer_id"}
+
+
+@pytest.mark.parametrize(("message", "kind"), [
+    ("こんにちは", "greeting"), ("Thank you!", "thanks"), ("人と話したい", "handoff"), ("もっと詳しく", "details"),
+    ("asdfghjk", "chatter"),
+])
+def test_small_talk_replies_have_the_documented_shape(client, message: str, kind: str) -> None:
+    status, body = chat(client, message, previous_faq_id="garbage-sodai")
+    assert status == 200 and body["type"] == kind and body["faq"] is None and body["message"]
+    assert body["subject"]["id"] == "garbage-sodai" and body["contact"]["phone"]
+    if kind == "handoff":
+        assert body["contact"]["department"] == "clean"
+
+
+def test_small_talk_is_logged_and_counted_by_kind_never_as_unanswered(client, app_settings) -> None:
+    for message in ("こんにちは", "人と話したい", "人と話したい", IN_SCOPE):
+        chat(client, message)
+    client.application.extensions["chatbot"].log.flush()
+    rows = sqlite3.connect(sqlite_path(app_settings.db_url)).execute("SELECT outcome FROM turns").fetchall()
+    assert sorted(r[0] for r in rows) == ["answer", "greeting", "handoff", "handoff"]
+    families = {f.name: f for f in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True))}
+    outcomes = {s.labels["outcome"]: s.value for s in families["chatbot_chat_outcomes"].samples
+                if s.name.endswith("_total")}
+    assert outcomes == {"answer": 1, "greeting": 1, "handoff": 2}
+    assert families["chatbot_fallback_ratio"].samples[0].value == 0.0
 
 
 def test_metrics_parse_with_prometheus_parser(client) -> None:
@@ -258,7 +296,7 @@ def test_broken_database_never_fails_a_chat(app_settings, tmp_path: Path, how: s
     try:
         for question in ("住民票の写しをコンビニで", "明日の天気は？"):
             status, body = chat(client, question)
-            assert status == 200 and body["type"] in ("answer", "fallback")
+            assert status == 200 and body["type"] in REPLY_TYPES
         app.extensions["chatbot"].log.flush()
         assert client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": True}).status_code < 500
     finally:
@@ -310,12 +348,14 @@ def test_turns_are_logged_in_the_background(client, app_settings) -> None:
     client.application.extensions["chatbot"].log.flush()
     rows = sqlite3.connect(sqlite_path(app_settings.db_url)).execute(
         "SELECT answer_id, outcome, index_version FROM turns").fetchall()
-    assert {r[0] for r in rows} == set(answer_ids) and all(r[1] in ("answer", "fallback") and r[2] for r in rows)
+    assert {r[0] for r in rows} == set(answer_ids) and all(r[1] in REPLY_TYPES and r[2] for r in rows)
 
 
 def test_weather_question_falls_back(client) -> None:
-    """明日 is a word no FAQ uses; before that counted against confidence, the 転居 FAQ was answered."""
-    assert chat(client, "明日の天気は？")[1]["type"] == "fallback"
+    """明日 is a word no FAQ uses; before that counted against confidence, the 転居 FAQ was answered. Now
+    weather is small talk before any search, so the engine is asked without it too."""
+    assert chat(client, "明日の天気は？")[1]["faq"] is None
+    assert chat(client, "明日の天気を知りたい")[1]["type"] == "fallback"
 
 
 def test_a_city_matter_no_faq_covers_falls_back_to_its_department(client) -> None:

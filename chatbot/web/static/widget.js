@@ -412,6 +412,15 @@ a.call:hover { text-decoration: underline; }
 .thanks.error { color: #8c1d18; }
 
 .typing .bubble { color: #4a4a4a; font-style: italic; }
+.bot.talk .bubble { background: #eef3f0; }
+
+.subject {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em; margin: 0; padding: 0.35em 0.75em;
+  border-top: 1px solid #c4c7cc; background: #fff; font-size: 0.875em; color: #1a1a1a;
+}
+.subject p { flex: 1 1 10em; margin: 0; overflow-wrap: anywhere; }
+.subject button { min-height: 2.75em; padding: 0.2em 0.8em; border: 2px solid var(--cb-accent);
+  border-radius: 0.4em; background: #fff; color: var(--cb-accent); font-weight: 700; }
 
 .warning {
   margin: 0; padding: 0.6em 0.75em; background: #fdecea; color: #1a1a1a;
@@ -498,6 +507,9 @@ a.call:hover { text-decoration: underline; }
     ui.warnSend = el("button", { type: "button" });
     ui.warning = el("div", { class: "warning", role: "alert", hidden: true },
       ui.warningText, el("div", { class: "actions" }, ui.warnEdit, ui.warnSend));
+    ui.subjectText = el("p", { id: "cb-subject" });
+    ui.subjectReset = el("button", { type: "button", class: "reset" });
+    ui.subject = el("div", { class: "subject", hidden: true }, ui.subjectText, ui.subjectReset);
     ui.inputLabel = el("label", { for: "cb-input", class: "sr-only" });
     ui.input = el("textarea", {
       id: "cb-input", rows: "2", autocomplete: "off", enterkeyhint: "send",
@@ -509,7 +521,7 @@ a.call:hover { text-decoration: underline; }
       class: "panel", id: "cb-panel", role: "dialog", "aria-modal": "false", hidden: true,
     },
     el("div", { class: "header" }, ui.title, ui.langButton, ui.closeButton),
-    ui.notice, ui.log, ui.warning, ui.form);
+    ui.notice, ui.log, ui.subject, ui.warning, ui.form);
 
     shadow.append(ui.panel, ui.launcher);
 
@@ -530,6 +542,7 @@ a.call:hover { text-decoration: underline; }
     ui.input.addEventListener("input", () => { hideWarning(); autoGrow(); });
     ui.warnEdit.addEventListener("click", () => { hideWarning(); ui.input.focus(); });
     ui.warnSend.addEventListener("click", () => submit(true));
+    ui.subjectReset.addEventListener("click", () => { setSubject(null); ui.input.focus(); });
 
     applyTexts();
     greet();
@@ -551,6 +564,8 @@ a.call:hover { text-decoration: underline; }
     ui.send.textContent = t("send");
     ui.warnEdit.textContent = t("warn_edit");
     ui.warnSend.textContent = t("warn_send");
+    ui.subjectReset.textContent = t("subject_reset");
+    showSubject();
     if (!ui.warning.hidden && ui.warning.dataset.kind) {
       ui.warningText.textContent = t("warn_" + ui.warning.dataset.kind);
     }
@@ -662,6 +677,22 @@ a.call:hover { text-decoration: underline; }
     delete ui.warning.dataset.kind;
   }
 
+  // What the conversation is about: the server keeps nothing, so the previous reply's subject goes back
+  // with the next question ("必要なものは？" after an answer on 転入届 is about 転入届).
+  let subject = null;
+  // The last answer and whether it was rated, so "thanks" can ask for the rating it has not had yet.
+  let lastAnswer = null;
+
+  function setSubject(next) {
+    subject = next && typeof next === "object" && typeof next.id === "string" && next.id ? next : null;
+    showSubject();
+  }
+
+  function showSubject() {
+    ui.subject.hidden = !subject;
+    ui.subjectText.textContent = subject ? t("subject", { question: String(subject.question || "") }) : "";
+  }
+
   let busy = false;
 
   function setBusy(value) {
@@ -691,7 +722,9 @@ a.call:hover { text-decoration: underline; }
     const typing = addMessage("bot", el("div", { class: "bubble" }, t("thinking")), sentLang, "typing");
     setBusy(true);
     try {
-      const body = faqId ? { message, lang: sentLang, faq_id: faqId } : { message, lang: sentLang };
+      const body = { message, lang: sentLang };
+      if (faqId) body.faq_id = faqId;
+      if (subject) body.previous_faq_id = subject.id;
       const res = await postJson("/api/chat", body);
       typing.remove();
       if (res.ok && res.body && res.body.type) renderReply(res.body, sentLang);
@@ -747,12 +780,18 @@ a.call:hover { text-decoration: underline; }
     });
   }
 
+  const TALK = ["greeting", "thanks", "handoff", "details", "chatter"];
+
   function renderReply(reply, language) {
     const L = reply.lang === "en" || reply.lang === "ja" ? reply.lang : language;
     const tl = (key, values) => t(key, values, L);
     const bubble = el("div", { class: "bubble" });
     const faq = reply.faq && typeof reply.faq === "object" ? reply.faq : null;
+    const talk = TALK.includes(reply.type);
+    const contact = reply.contact && typeof reply.contact === "object" ? reply.contact : null;
 
+    // Asking for a person: the call button comes first, before any words.
+    if (reply.type === "handoff" && contact) bubble.append(renderContact(contact, tl));
     if (typeof reply.message === "string" && reply.message.trim()) {
       bubble.append(renderMarkdown(reply.message));
     }
@@ -767,15 +806,22 @@ a.call:hover { text-decoration: underline; }
       if (href) source.append(el("p", null, externalLink(href, tl("official_link"), "official")));
       bubble.append(source);
     }
-    if (reply.contact && typeof reply.contact === "object") bubble.append(renderContact(reply.contact, tl));
-    if (Array.isArray(reply.online) && reply.online.length) bubble.append(renderOnline(reply.online, tl));
+    if (!talk && contact) bubble.append(renderContact(contact, tl));
+    if (!talk && Array.isArray(reply.online) && reply.online.length) bubble.append(renderOnline(reply.online, tl));
     if (Array.isArray(reply.suggestions) && reply.suggestions.length) {
-      bubble.append(renderSuggestions(reply.suggestions, reply.type === "answer"
-        ? tl("related") : tl("did_you_mean"), L));
+      const heading = reply.type === "answer" ? "related" : reply.type === "greeting" ? "popular" : "did_you_mean";
+      bubble.append(renderSuggestions(reply.suggestions, tl(heading), L));
     }
-    if (reply.answer_id) bubble.append(renderFeedback(reply.answer_id, tl));
+    if (reply.type === "thanks" && lastAnswer && !lastAnswer.rated) {
+      bubble.append(renderFeedback(lastAnswer, tl, "feedback_last"));
+    } else if (!talk && reply.answer_id) {
+      const rated = { id: reply.answer_id, rated: false };
+      if (reply.type === "answer") lastAnswer = rated;
+      bubble.append(renderFeedback(rated, tl, "feedback_prompt"));
+    }
+    setSubject(reply.subject);
 
-    const row = addMessage("bot", bubble, L, reply.type === "answer" ? "answer" : "fallback");
+    const row = addMessage("bot", bubble, L, talk ? "talk" : reply.type === "answer" ? "answer" : "fallback");
     row.dataset.type = reply.type;
     return row;
   }
@@ -838,9 +884,10 @@ a.call:hover { text-decoration: underline; }
       el("p", { class: "chips-title", id: titleId, text: heading }), list);
   }
 
-  function renderFeedback(answerId, tl) {
+  /** 👍/👎 for one answer; `answer.rated` is shared by every prompt for it (a "thanks" repeats the prompt). */
+  function renderFeedback(answer, tl, promptKey) {
     const box = el("div", { class: "feedback" });
-    const prompt = el("span", { text: tl("feedback_prompt") });
+    const prompt = el("span", { text: tl(promptKey) });
     const up = el("button", { type: "button", class: "up", "aria-pressed": "false",
       "aria-label": tl("helpful"), title: tl("helpful") }, "👍");
     const down = el("button", { type: "button", class: "down", "aria-pressed": "false",
@@ -849,17 +896,19 @@ a.call:hover { text-decoration: underline; }
     let sent = false;
 
     async function rate(helpful, button) {
-      if (sent) return;
+      if (sent || answer.rated) return;
       sent = true;
+      answer.rated = true;
       button.setAttribute("aria-pressed", "true");
       for (const b of [up, down]) b.setAttribute("aria-disabled", "true");
       try {
-        const res = await postJson("/api/feedback", { answer_id: answerId, helpful, comment: "" });
+        const res = await postJson("/api/feedback", { answer_id: answer.id, helpful, comment: "" });
         if (!res.ok) throw new Error(String(res.status));
         status.className = "thanks";
         status.textContent = tl("thanks");
       } catch (e) {
         sent = false;
+        answer.rated = false;
         button.setAttribute("aria-pressed", "false");
         for (const b of [up, down]) b.removeAttribute("aria-disabled");
         status.textContent = tl("feedback_error");

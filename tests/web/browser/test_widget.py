@@ -149,12 +149,69 @@ def test_suggestion_chip_asks_its_question(open_page, texts):
     chip = reply.get_by_role("button", name=first, exact=True)
     with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
         chip.click()
-    assert response.value.request.post_data_json == {"message": first, "lang": "ja", "faq_id": first_id}
+    # The chip carries its FAQ, and the conversation's subject (the answer it was offered under) as always.
+    assert response.value.request.post_data_json == {"message": first, "lang": "ja", "faq_id": first_id,
+                                                      "previous_faq_id": body["faq"]["id"]}
     chosen = response.value.json()
     assert chosen["type"] == "answer" and chosen["faq"]["id"] == first_id
     expect(widget.host.locator(".msg.user").last).to_contain_text(first)
     expect(widget.replies).to_have_count(2)
     expect(widget.input).to_be_focused()
+
+
+def test_a_follow_up_keeps_the_subject_until_the_citizen_starts_over(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    _, first = widget.ask("転入届を出したい", "answer")
+    subject = widget.panel.get_by_text(texts["ja"]["subject"].format(question=first["subject"]["question"]))
+    expect(subject).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
+        widget.input.fill("必要なものは？")
+        widget.input.press("Enter")
+    assert response.value.request.post_data_json["previous_faq_id"] == first["faq"]["id"]
+    assert response.value.json()["faq"]["id"] == first["faq"]["id"], dump(response.value.json())
+
+    widget.panel.get_by_role("button", name=texts["ja"]["subject_reset"], exact=True).click()
+    expect(subject).to_be_hidden()
+    expect(widget.input).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
+        widget.input.fill("必要なものは？")
+        widget.input.press("Enter")
+    assert "previous_faq_id" not in response.value.request.post_data_json
+
+
+def test_small_talk_looks_like_the_bot_talking(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    hello, body = widget.ask("こんにちは", "greeting")
+    expect(hello).to_have_class(re.compile(r"\btalk\b"))
+    expect(hello).to_contain_text(body["message"][:20])
+    expect(hello.locator(".contact")).to_have_count(0)  # no apology, no switchboard
+    expect(hello.get_by_text(texts["ja"]["popular"], exact=True)).to_be_visible()
+    for choice in body["suggestions"]:
+        expect(hello.get_by_role("button", name=choice["question"], exact=True)).to_be_visible()
+
+    widget.ask(IN_SCOPE, "answer")
+    thanks, _ = widget.ask("ありがとうございました！", "thanks")
+    expect(thanks.get_by_text(texts["ja"]["feedback_last"])).to_be_visible()  # the answer was not rated yet
+    with page.expect_response(lambda r: r.url.endswith("/api/feedback")):
+        thanks.get_by_role("button", name=texts["ja"]["helpful"], exact=True).click()
+    expect(thanks).to_contain_text(texts["ja"]["thanks"])
+
+
+def test_asking_for_a_person_shows_the_call_button_first(open_page, texts, screenshot):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    _, answer = widget.ask("児童手当の申請方法を教えて", "answer")
+    reply, body = widget.ask("人と話したい", "handoff")
+    assert body["contact"]["department"] == answer["faq"]["department"], dump(body)
+    first = reply.locator(".bubble > :not(.sr-only)").first
+    expect(first).to_have_class(re.compile(r"\bcontact\b"))
+    expect(first.locator("a[href^='tel:']")).to_have_attribute("href", body["contact"]["tel_uri"])
+    screenshot(page, "desktop-handoff")
 
 
 def test_thumbs_up_sends_feedback_and_thanks(open_page, texts):

@@ -1,0 +1,52 @@
+"""Follow-up questions: 「必要なものは？」 right after an answer on 転入届 is a question about 転入届.
+
+The server is stateless: the widget sends the FAQ the conversation is about with the next question.
+A question naming no matter of its own (its words are ones many FAQs share: 必要, 申請, どこ) is
+searched together with that FAQ's question; one that names anything more specific starts afresh,
+since context must never drag a clear new question back to the old subject.
+"""
+
+from __future__ import annotations
+
+from chatbot.knowledge import FAQ
+from chatbot.search.engine import SearchEngine
+
+# A word in at least this share of FAQs names no matter by itself (tuned on the dev rows of
+# tests/eval/conversation.tsv with scripts/eval_kb.py).
+COMMON_SHARE = 0.03
+RARE_SHARE = 0.005  # a word this rare that the FAQ found with the subject lacks names another matter
+
+
+def follows_on(engine: SearchEngine, question: str, subject: FAQ | None) -> bool:
+    """Whether the question leans on the conversation's subject: each of its words is a common one, one
+    the subject's FAQ uses (証人 after 婚姻届), or one no FAQ knows (nothing to start afresh with)."""
+    if subject is None:
+        return False
+    own = engine.doc_words[engine.ids.index(subject.id)]
+    return all(token in own or not 0.0 < engine.word_share.get(token, 0.0) < COMMON_SHARE
+               for token in engine.analyzer.tokens(question))
+
+
+def keeps_words(engine: SearchEngine, question: str, faq_id: str) -> bool:
+    """Whether the FAQ found with the subject still has every uncommon word of the question itself:
+    one it lacks (「更新」 asked after an answer on the PIN) is a matter of its own, and so is a noun no
+    FAQ knows (「株価」 after an answer on the My Number card is not about the card)."""
+    words = engine.doc_words[engine.ids.index(faq_id)]
+    analysis = engine.analyzer.analyze(question)
+    if any(m.pos == "名詞" and m.form not in engine.lexicon.vocabulary for m in analysis.morphemes):
+        return False
+    return all(token in words or not 0.0 < engine.word_share.get(token, 0.0) < RARE_SHARE
+               for token in analysis.tokens)
+
+
+def names_matter(engine: SearchEngine, question: str, faq_id: str) -> bool:
+    """Whether the question shares an uncommon noun with the FAQ: it is about that FAQ's matter, not
+    only worded like it (「職員」 and 「電話」 are in many FAQs; a verb names no matter)."""
+    words = engine.doc_words[engine.ids.index(faq_id)]
+    return any(m.pos == "名詞" and m.form in words and engine.word_share.get(m.form, 0.0) < COMMON_SHARE
+               for m in engine.analyzer.analyze(question).morphemes)
+
+
+def with_subject(question: str, subject: FAQ) -> str:
+    """The question as if it had named its subject."""
+    return f"{subject.question} {question}"

@@ -1,0 +1,118 @@
+"""Conversation: small talk recognised before any search, follow-ups that keep their subject, and
+subject changes that start afresh; against the real index of the bundled knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.core import messages
+from chatbot.core.settings import Settings
+from chatbot.search.versions import ServingIndex, load_current
+from chatbot.serving.reply import Reply
+from chatbot.serving.respond import respond
+from chatbot.serving.talk import recognise
+from chatbot.text import analyzer
+
+MOVING_IN = "procedures-moving-in-notification"
+OVERSIZED = "garbage-sodai"
+GREETING_FAQS = ("procedures-moving-in-notification", "garbage-sorting-howto", "no-such-faq")
+
+
+@pytest.fixture(scope="module")
+def index(built: Settings) -> ServingIndex:
+    return load_current(built.index_dir)
+
+
+def ask(index: ServingIndex, question: str, previous: str | None = None) -> Reply:
+    return respond(index, question, threshold=0.5, suggest_threshold=0.2, previous=previous,
+                   greeting_faqs=GREETING_FAQS)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("こんにちは", "greeting"), ("こんばんは〜", "greeting"), ("よろしくお願いします", "greeting"),
+    ("Hello!", "greeting"), ("good morning", "greeting"),
+    ("ありがとう", "thanks"), ("有難うございました！", "thanks"), ("助かりました", "thanks"), ("Thank you!", "thanks"),
+    ("bye", "thanks"),
+    ("人と話したい", "handoff"), ("職員の人に電話で直接聞きたいです", "handoff"),
+    ("Can I talk to a person?", "handoff"), ("担当者につないでください", "handoff"),
+    ("もっと詳しく", "details"), ("くわしく教えて", "details"), ("tell me more", "details"),
+    ("ばか", "chatter"), ("asdfgh", "chatter"), ("あああああ", "chatter"), ("？？？", "chatter"),
+    ("you are useless", "chatter"), ("好きな食べ物は？", "chatter"),
+])
+def test_small_talk_is_recognised(text: str, kind: str) -> None:
+    assert recognise(text, analyzer({}).analyze(text).reading) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "ありがとう。ところで粗大ごみは？", "職員採用試験について", "粗大ごみの出し方", "市役所の電話番号",
+    "必要なものは？", "住民票", "What is the phone number of the city office?", "こんにちは、転入届はどこで出せますか",
+    "明日の天気は分かりますか",
+])
+def test_questions_are_not_small_talk(text: str) -> None:
+    assert recognise(text, analyzer({}).analyze(text).reading) is None
+
+
+def test_a_follow_up_keeps_the_subject(index: ServingIndex) -> None:
+    alone = ask(index, "必要なものは？")
+    follow = ask(index, "必要なものは？", previous=MOVING_IN)
+    assert follow.type == "answer" and follow.faq is not None and follow.faq.id == MOVING_IN
+    assert alone.faq is None or alone.faq.id != MOVING_IN  # the subject made the difference
+    assert follow.subject is not None and follow.subject.id == MOVING_IN
+    english = ask(index, "What do I need to bring?", previous=MOVING_IN)
+    assert english.faq is not None and english.faq.id == MOVING_IN and english.lang == "en"
+
+
+def test_a_question_naming_a_matter_starts_afresh(index: ServingIndex) -> None:
+    changed = ask(index, "じゃあ粗大ごみは？", previous=MOVING_IN)
+    assert changed.faq is not None and changed.faq.id == OVERSIZED
+    assert changed.subject is not None and changed.subject.id == OVERSIZED
+
+
+def test_an_unknown_matter_is_not_dragged_to_the_subject(index: ServingIndex) -> None:
+    reply = ask(index, "今日の株価を教えて", previous="mynumber-apply-child")
+    assert reply.type == "fallback" and reply.subject is None
+
+
+def test_an_unpublished_previous_id_starts_afresh(index: ServingIndex) -> None:
+    assert ask(index, "必要なものは？", previous="no-such-faq") == ask(index, "必要なものは？")
+
+
+def test_a_request_for_a_person_gets_the_office_of_the_matter_in_hand(index: ServingIndex) -> None:
+    subject = index.faqs[OVERSIZED]
+    reply = ask(index, "人と話したい", previous=OVERSIZED)
+    assert reply.type == "handoff" and reply.faq is None and reply.department.key == subject.department
+    assert reply.subject is not None and reply.subject.id == OVERSIZED  # the conversation goes on
+    assert ask(index, "人と話したい").department.key == index.kb.default_department
+    named = ask(index, "税金のことで職員と直接話したい")  # not the FAQ on jobs at the city (職員)
+    assert named.type == "handoff" and named.department.key in {"kazei", "shuzei"}
+    assert ask(index, "ごみのことで担当者と話したい", previous=MOVING_IN).department.key == "clean"
+
+
+def test_a_long_question_with_a_wish_for_a_call_is_answered(index: ServingIndex) -> None:
+    question = ("一人暮らしの父が最近物忘れがひどくて、介護サービスを使いたいのですが、まず何をすればいいのか"
+                "わかりません。遠方に住んでいるので電話で相談できるところはありますか。")
+    reply = ask(index, question)
+    assert reply.type in ("answer", "fallback") and reply.department.key == "kaigo"
+
+
+def test_more_details_links_the_official_page_of_the_subject(index: ServingIndex) -> None:
+    subject = index.faqs[MOVING_IN]
+    reply = ask(index, "もっと詳しく", previous=MOVING_IN)
+    assert reply.type == "details" and subject.url and f"]({subject.url})" in reply.message
+    assert subject.question in reply.message
+    assert ask(index, "もっと詳しく").message == messages.text("talk_details_no_subject")
+
+
+def test_greeting_offers_the_configured_popular_questions(index: ServingIndex) -> None:
+    reply = ask(index, "こんにちは")
+    assert reply.type == "greeting" and reply.message == messages.text("talk_greeting")
+    assert [s.id for s in reply.suggestions] == list(GREETING_FAQS[:2])  # an unpublished id is skipped
+    assert ask(index, "Hello").message == messages.text("talk_greeting", "en")
+
+
+def test_thanks_and_chatter_keep_the_subject_and_never_apologise(index: ServingIndex) -> None:
+    for text, kind in (("ありがとう", "thanks"), ("ばか", "chatter")):
+        reply = ask(index, text, previous=MOVING_IN)
+        assert reply.type == kind and reply.message == messages.text(f"talk_{kind}")
+        assert reply.subject is not None and reply.subject.id == MOVING_IN
+    assert messages.text("fallback_intro") not in ask(index, "ばか").message
