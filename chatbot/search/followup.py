@@ -8,6 +8,7 @@ since context must never drag a clear new question back to the old subject.
 
 from __future__ import annotations
 
+from chatbot.core import languages
 from chatbot.knowledge import FAQ
 from chatbot.search.engine import SearchEngine
 
@@ -18,13 +19,14 @@ RARE_SHARE = 0.005  # a word this rare that the FAQ found with the subject lacks
 
 
 def follows_on(engine: SearchEngine, question: str, subject: FAQ | None) -> bool:
-    """Whether the question leans on the conversation's subject: each of its words is a common one, one
-    the subject's FAQ uses (証人 after 婚姻届), or one no FAQ knows (nothing to start afresh with)."""
+    """Whether the question leans on the conversation's subject: each of its nouns is a common one, one
+    the subject's FAQ uses (証人 after 婚姻届), or one no FAQ knows (nothing to start afresh with).
+    Verbs and adjectives ask for something (遅れる, 安い, 連れる); nouns name the matter."""
     if subject is None:
         return False
     own = engine.doc_words[engine.ids.index(subject.id)]
-    return all(token in own or not 0.0 < engine.word_share.get(token, 0.0) < COMMON_SHARE
-               for token in engine.analyzer.tokens(question))
+    return all(m.form in own or not 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
+               for m in engine.analyzer.analyze(question).morphemes if m.pos == "名詞")
 
 
 def keeps_words(engine: SearchEngine, question: str, faq_id: str) -> bool:
@@ -48,5 +50,5 @@ def names_matter(engine: SearchEngine, question: str, faq_id: str) -> bool:
 
 
 def with_subject(question: str, subject: FAQ) -> str:
-    """The question as if it had named its subject."""
-    return f"{subject.question} {question}"
+    """The question as if it had named its subject, in the question's language when the FAQ has it."""
+    return f"{subject.text(languages.detect(question))[1].question} {question}"
