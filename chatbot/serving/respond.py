@@ -40,6 +40,8 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     subject = index.faqs.get(previous or "")
     analysis = index.engine.analyzer.analyze(question)
     kind = None if faq_id else talk.recognise(question, analysis.reading)
+    if kind is None and not faq_id and not analysis.tokens and lang == languages.DEFAULT:
+        kind = "chatter"  # はい, ええと: no word to search with (English questions can be all function words)
     if kind == talk.HANDOFF and len(analysis.tokens) >= QUESTION_TOKENS:
         found = decide(index, question, threshold)  # 「…電話で相談できるところは？」 at the end of a real question
         if found.faq_id and followup.names_matter(index.engine, question, found.faq_id):

@@ -110,6 +110,11 @@ def test_greeting_offers_the_configured_popular_questions(index: ServingIndex) -
     assert ask(index, "Hello").message == messages.text("talk_greeting", "en")
 
 
+def test_a_message_without_a_content_word_is_chatter(index: ServingIndex) -> None:
+    assert ask(index, "ふむふむ").type == "chatter" and ask(index, "はーい").type == "chatter"
+    assert ask(index, "What can you do?").type != "chatter"  # English questions can be all function words
+
+
 def test_thanks_and_chatter_keep_the_subject_and_never_apologise(index: ServingIndex) -> None:
     for text, kind in (("ありがとう", "thanks"), ("ばか", "chatter")):
         reply = ask(index, text, previous=MOVING_IN)
