@@ -59,7 +59,7 @@ from chatbot.serving.respond import respond  # noqa: E402
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
 DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
-CONVERSATION_FILE = ROOT / "tests" / "eval" / "conversation.tsv"
+CONVERSATION_FILES = (ROOT / "tests" / "eval" / "conversation.tsv", ROOT / "tests" / "eval" / "conversation2.tsv")
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,8 @@ def demand_report(judged: list[Judged], index: ServingIndex, errors: bool) -> No
 
 @dataclass(frozen=True)
 class ConversationRow:
-    number: int  # even rows are dev, odd rows test
+    file: str
+    number: int  # within its file: even rows are dev, odd rows test
     first: str | None  # asked before, its reply's subject sent along with `second`
     second: str
     kind: str  # followup | change | smalltalk
@@ -281,7 +282,7 @@ def _faq_id(reply: Reply) -> str | None:
 
 
 def read_conversation(path: Path) -> list[ConversationRow]:
-    return [ConversationRow(n, None if r["first"] == OUT_OF_SCOPE else r["first"], r["second"], r["kind"],
+    return [ConversationRow(path.stem, n, None if r["first"] == OUT_OF_SCOPE else r["first"], r["second"], r["kind"],
                             r["expect"], _departments(r["departments"]), _topic(r["topic"]), r["lang"])
             for n, r in enumerate(_records(path))]
 
@@ -305,21 +306,24 @@ def converse(rows: Sequence[ConversationRow], index: ServingIndex, settings: Set
 
 def conversation_report(exchanges: list[Exchange], errors: bool) -> None:
     """Follow-ups resolved (right among those some FAQ covers), subject changes not dragged back, small
-    talk handled, per half."""
+    talk handled, per half and per file."""
     def share(hits: int, of: int) -> str:
         return f"{hits / of:.3f} ({hits}/{of})" if of else "n/a"
 
-    for name, parity in (("dev", 0), ("test", 1)):
-        half = [e for e in exchanges if e.row.number % 2 == parity]
-        follow = [e for e in half if e.row.kind == "followup" and e.covered]
-        change = [e for e in half if e.row.kind == "change"]
-        talk = [e for e in half if e.row.kind == "smalltalk"]
-        answered = [e for e in half if e.row.kind != "smalltalk" and e.reply.faq]
-        print(f"conversation {name:4s} followups_resolved={share(sum(e.right for e in follow), len(follow))} "
-              f"changes_not_dragged={share(sum(not e.dragged for e in change), len(change))} "
-              f"changes_resolved={share(sum(e.right for e in change if e.covered), sum(e.covered for e in change))} "
-              f"smalltalk_handled={share(sum(e.handled for e in talk), len(talk))} "
-              f"precision={share(sum(e.right for e in answered), len(answered))}")
+    files = sorted({e.row.file for e in exchanges})
+    for file in ([None, *files] if len(files) > 1 else [None]):
+        for half, parity in (("dev", 0), ("test", 1)):
+            part = [e for e in exchanges if e.row.number % 2 == parity and file in (None, e.row.file)]
+            follow = [e for e in part if e.row.kind == "followup" and e.covered]
+            change = [e for e in part if e.row.kind == "change"]
+            talk = [e for e in part if e.row.kind == "smalltalk"]
+            answered = [e for e in part if e.row.kind != "smalltalk" and e.reply.faq]
+            print(f"{file or 'conversation':13s} {half:4s} "
+                  f"followups_resolved={share(sum(e.right for e in follow), len(follow))} "
+                  f"changes_not_dragged={share(sum(not e.dragged for e in change), len(change))} "
+                  f"changes_resolved={share(sum(e.right for e in change if e.covered), sum(e.covered for e in change))} "
+                  f"smalltalk_handled={share(sum(e.handled for e in talk), len(talk))} "
+                  f"precision={share(sum(e.right for e in answered), len(answered))}")
     if errors:
         for e in exchanges:
             wrong = e.dragged if e.row.kind == "change" else not e.handled and (e.covered or e.row.kind == "smalltalk")
@@ -372,7 +376,7 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the dev rows that go wrong")
     parser.add_argument("--rows", type=Path, nargs="+", default=EVAL_FILES, help="TSV files of questions")
     parser.add_argument("--demand", type=Path, nargs="*", default=DEMAND_FILES, help="demand-side TSVs (see headers)")
-    parser.add_argument("--conversation", type=Path, default=CONVERSATION_FILE,
+    parser.add_argument("--conversation", type=Path, nargs="*", default=CONVERSATION_FILES,
                         help="follow-up, subject-change and small-talk pairs (see its header)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
     args = parser.parse_args()
@@ -402,7 +406,8 @@ def main() -> None:
                 MODEL_FILE.write_text(json.dumps(fitted) + "\n", encoding="utf-8")
                 print(f"written to {MODEL_FILE.relative_to(ROOT)}")
         judged = judge(demand, index, args.threshold, settings.suggest_threshold)
-        exchanges = converse(read_conversation(args.conversation), index, settings, args.threshold)
+        conversation = [row for path in args.conversation for row in read_conversation(path)]
+        exchanges = converse(conversation, index, settings, args.threshold)
     print(f"threshold={args.threshold}")
     parts = [("all", outcomes), ("dev", dev), ("test", test)]
     for file in dict.fromkeys(o.row.file for o in outcomes) if len(args.rows) > 1 else ():

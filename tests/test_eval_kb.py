@@ -45,8 +45,8 @@ def test_figures_count_right_covered_routed_and_declined() -> None:
     assert figures["routed"] == pytest.approx(1 / 2) and figures["helped"] == pytest.approx(3 / 5)
 
 
-def test_the_conversation_set_is_blind_and_as_large_as_the_issue_asks() -> None:
-    path = REPO / "tests" / "eval" / "conversation.tsv"
+@pytest.mark.parametrize("path", eval_kb.CONVERSATION_FILES, ids=lambda p: p.name)
+def test_the_conversation_sets_are_blind_and_as_large_as_the_issue_asks(path) -> None:
     assert "Written blind: the author read no FAQ file" in path.read_text(encoding="utf-8")
     rows = eval_kb.read_conversation(path)
     kinds = [r.kind for r in rows]
@@ -64,7 +64,7 @@ def reply(kind: str, faq_id: str | None = None, department: str = "daihyo") -> R
 
 def exchange(kind: str, expect: str, got: Reply, alone: Reply, right: bool = False,
              departments: str = "-") -> eval_kb.Exchange:
-    row = eval_kb.ConversationRow(0, "first", "second", kind, expect, frozenset(departments.split(",")) - {"-"},
+    row = eval_kb.ConversationRow("conversation", 0, "first", "second", kind, expect, frozenset(departments.split(",")) - {"-"},
                                   (("x",),), "ja")
     return eval_kb.Exchange(row, got, alone, right, covered=True)
 

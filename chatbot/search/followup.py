@@ -11,6 +11,8 @@ from __future__ import annotations
 from chatbot.core import languages
 from chatbot.knowledge import FAQ
 from chatbot.search.engine import SearchEngine
+from chatbot.search.topics import TopicIndex
+from chatbot.text.base import fold
 
 # A word in at least this share of FAQs names no matter by itself (tuned on the dev rows of
 # tests/eval/conversation.tsv with scripts/eval_kb.py).
@@ -47,6 +49,17 @@ def names_matter(engine: SearchEngine, question: str, faq_id: str) -> bool:
     words = engine.doc_words[engine.ids.index(faq_id)]
     return any(m.pos == "名詞" and m.form in words and engine.word_share.get(m.form, 0.0) < COMMON_SHARE
                for m in engine.analyzer.analyze(question).morphemes)
+
+
+def mentions_matter(engine: SearchEngine, topics: TopicIndex, question: str, among: str) -> bool:
+    """Whether the words of ``question`` whose reading lies in ``among`` (the part of a message small talk
+    does not explain, folded to hiragana) name something the city handles: a department topic, or an
+    uncommon noun some FAQ uses. 「ありがとう、ところで粗大ごみは？」 thanks, but asks about 粗大ごみ."""
+    topic = topics.named(question, engine.analyzer.normalize)
+    if topic and fold(topic.reading or topic.form) in among:
+        return True
+    return any(m.pos == "名詞" and 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
+               and fold(m.reading or m.form) in among for m in engine.analyzer.analyze(question).morphemes)
 
 
 def with_subject(question: str, subject: FAQ) -> str:

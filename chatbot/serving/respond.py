@@ -18,12 +18,14 @@ from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
 from chatbot.serving import talk
 from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
+from chatbot.text import Analysis
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
 # A request for a person inside a message this long (content words) that an FAQ answers is a question
 # with a wish attached: the answer comes with the contact card anyway.
 QUESTION_TOKENS = 8
 MAX_SUGGESTIONS = 3  # taken from the hits behind the answer (search.decision.CANDIDATES)
+LIKELY = 0.2  # a request for a person naming a matter no FAQ answers goes to its two likeliest FAQs' office
 
 
 def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
@@ -39,13 +41,7 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     lang = lang or languages.detect(question)
     subject = index.faqs.get(previous or "")
     analysis = index.engine.analyzer.analyze(question)
-    kind = None if faq_id else talk.recognise(question, analysis.reading)
-    if kind is None and not faq_id and not analysis.tokens and lang == languages.DEFAULT:
-        kind = "chatter"  # はい, ええと: no word to search with (English questions can be all function words)
-    if kind == talk.HANDOFF and len(analysis.tokens) >= QUESTION_TOKENS:
-        found = decide(index, question, threshold)  # 「…電話で相談できるところは？」 at the end of a real question
-        if found.faq_id and followup.names_matter(index.engine, question, found.faq_id):
-            kind = None
+    kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold)
     if kind is not None:
         return _small_talk(index, kind, question, lang, subject, threshold, greeting_faqs)
     decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None)
@@ -69,6 +65,22 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         department=_likely_department(index, faq or kept, top, topic, suggest_threshold),
         subject=_subject(faq or kept, lang),
     )
+
+
+def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str, threshold: float) -> str | None:
+    """The kind of small talk the message is, if it is small talk and not a question with a greeting or a
+    wish for a call attached."""
+    found = talk.recognise(question, analysis.reading)
+    if found is None:
+        # はい, ええと: no word to search with (English questions can be all function words)
+        return "chatter" if not analysis.tokens and lang == languages.DEFAULT else None
+    if not found.whole and followup.mentions_matter(index.engine, index.topics, question, found.unexplained):
+        return None  # a few words no phrase explains, and they name a matter: a question
+    if found.kind == talk.HANDOFF and len(analysis.tokens) >= QUESTION_TOKENS:
+        answered = decide(index, question, threshold)  # 「…電話で相談できるところは？」 ending a real question
+        if answered.faq_id and followup.names_matter(index.engine, question, answered.faq_id):
+            return None
+    return found.kind
 
 
 def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subject: FAQ | None, threshold: float,
@@ -105,13 +117,15 @@ def _matter_in_hand(index: ServingIndex, question: str, subject: FAQ | None, thr
     left names a matter when an FAQ answers it, or when the two likeliest FAQs belong to one office."""
     analyzer = index.engine.analyzer
     asking = {token for word in talk.phrases().handoff_words for token in analyzer.tokens(word)}
-    matter = " ".join(token for token in analyzer.tokens(question) if token not in asking)
+    known = index.engine.word_share  # a word no FAQ uses (生身 in 生身の人と話したい) names no matter here
+    matter = " ".join(token for token in analyzer.tokens(question) if token not in asking and token in known)
     if matter:
         decision = decide(index, matter, threshold)
         if decision.topic is not None:
             return index.kb.departments.get(decision.topic.department)
         offices = [index.faqs[hit.id].department for hit in decision.hits[:2]]
-        if offices and (decision.answered or offices.count(offices[0]) == 2):  # 税金: many tax FAQs, one office
+        likely = decision.top is not None and decision.top.confidence >= LIKELY
+        if offices and (decision.answered or likely and offices.count(offices[0]) == 2):  # 税金: one office
             return index.kb.departments.get(offices[0])
     return index.kb.departments.get(subject.department) if subject else None
 

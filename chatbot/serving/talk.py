@@ -8,54 +8,94 @@ any FAQ at all. The phrases are data (smalltalk.yaml), the replies live in the m
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from chatbot.text.base import to_hiragana
+from chatbot.text.base import fold
 
 _FILE = Path(__file__).with_name("smalltalk.yaml")
 # Reply kinds, in the order one wins when a message holds several ("hello, thanks" thanks).
-WHOLE_KINDS = ("details", "thanks", "greeting", "chatter")
+WHOLE_KINDS = ("details", "thanks", "chatter", "greeting")
 HANDOFF = "handoff"
 KINDS = (*WHOLE_KINDS, HANDOFF)
-_DROPPED = frozenset("PSZC")  # punctuation, symbols (emoji), separators and control characters
-_LONG_VOWEL = "ー〜~"
 _MASHED = re.compile(r"(.)\1{2,}")  # one key held down: あああああ, ?????, wwww
+LONGEST = 120  # folded characters; small talk is short, and a longer message is read as a question
+# Characters of a message no phrase or filler word explains, at most: 「ぜんぜん役に立たないじゃん」 is
+# chatter though じゃん is in no list. More than this and it is a question that happens to thank.
+UNEXPLAINED = 0.25
+
+
+@dataclass(frozen=True)
+class Recognised:
+    kind: str
+    unexplained: str = ""  # the folded characters no phrase or filler word explains (see UNEXPLAINED)
+
+    @property
+    def whole(self) -> bool:
+        return not self.unexplained
 
 
 @dataclass(frozen=True)
 class Phrases:
-    part: re.Pattern[str]  # one phrase (a group per kind) or one filler word
-    whole: re.Pattern[str]  # a message made of nothing else
+    kinds: re.Pattern[str]  # one phrase, a group per phrase named <kind>_<n>
+    filler: re.Pattern[str]  # one filler word
     handoff: re.Pattern[str]  # anywhere in the folded message
     handoff_words: tuple[str, ...]  # as written: the analyzer that reads questions turns them into its words
 
-    def kind(self, *forms: str) -> str | None:
-        """The small-talk kind of a message given as its folded forms (surface, reading), else None."""
-        for form in forms:
-            if not form:
+    def recognise(self, form: str) -> Recognised | None:
+        """The small-talk kind of a folded message: a request for a person anywhere in it, one key held
+        down, or phrases and filler explaining (nearly) all of it."""
+        if self.handoff.search(form):
+            return Recognised(HANDOFF)
+        if _MASHED.fullmatch(form):
+            return Recognised("chatter")
+        if len(form) > LONGEST:
+            return None
+        unexplained, weak, chars = self._parse(form)
+        kind = next((k for k in WHOLE_KINDS if chars.get(k)), None)
+        if kind is None or (unexplained and len(unexplained) + weak > max(2, UNEXPLAINED * len(form))):
+            return None
+        return Recognised(kind, unexplained)
+
+    def _parse(self, form: str) -> tuple[str, int, dict[str, int]]:
+        """The reading of the message that leaves the fewest characters unexplained: dynamic programming
+        over positions, each consumed by a phrase, a filler word or left unexplained. A one-character
+        filler word (の, に, か) is weak evidence, since it turns up inside any question: fewer of those
+        come next, then the most characters explained by phrases. Returns the unexplained characters, the
+        weak ones and the characters each kind explains."""
+        Best = tuple[str, int, int, dict[str, int]]  # unexplained, weak, explained by phrases, per kind
+        best: list[Best | None] = [None] * (len(form) + 1)
+        best[0] = ("", 0, 0, {})
+        for i in range(len(form)):
+            if best[i] is None:
                 continue
-            if self.handoff.search(form):
-                return HANDOFF
-            if _MASHED.fullmatch(form):
-                return "chatter"
-            if self.whole.fullmatch(form):
-                found = {m.lastgroup.rsplit("_", 1)[0] for m in self.part.finditer(form) if m.lastgroup}
-                kind = next((k for k in WHOLE_KINDS if k in found), None)
-                if kind:
-                    return kind
-        return None
+            unexplained, weak, explained, chars = best[i]  # type: ignore[misc]
+            steps: list[Best] = [(unexplained + form[i], weak, explained, chars)]
+            ends = [i + 1]
+            phrase = self.kinds.match(form, i)
+            if phrase and phrase.lastgroup:
+                kind = phrase.lastgroup.rsplit("_", 1)[0]
+                steps.append((unexplained, weak, explained + phrase.end() - i,
+                              {**chars, kind: chars.get(kind, 0) + phrase.end() - i}))
+                ends.append(phrase.end())
+            word = self.filler.match(form, i)
+            if word and word.end() > i:
+                steps.append((unexplained, weak + (word.end() - i == 1), explained, chars))
+                ends.append(word.end())
+            for end, step in zip(ends, steps, strict=True):
+                current = best[end]
+                if current is None or _rank(step) < _rank(current):
+                    best[end] = step
+        final = best[len(form)]
+        return (final[0], final[1], final[3]) if final else (form, 0, {})
 
 
-def fold(text: str) -> str:
-    """The spelling phrases are written in: width and case folded, katakana as hiragana, and nothing but
-    letters and digits (spaces, punctuation, emoji and long-vowel marks carry no meaning here)."""
-    text = to_hiragana(unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in text if unicodedata.category(c)[0] not in _DROPPED and c not in _LONG_VOWEL)
+def _rank(parse: tuple[str, int, int, dict[str, int]]) -> tuple[int, int, int]:
+    unexplained, weak, explained, _ = parse
+    return len(unexplained), weak, -explained
 
 
 @cache
@@ -66,19 +106,20 @@ def phrases() -> Phrases:
     def alternatives(kind: str) -> list[str]:
         return sorted({p for by_lang in data[kind].values() for p in by_lang}, key=len, reverse=True)
 
-    # One alternation, longest phrases first whatever their kind, so "you" (filler) is tried before "yo"
-    # (a greeting); a group per phrase, named after its kind (a name can be used only once).
-    named = [(p, kind) for kind in WHOLE_KINDS for p in alternatives(kind)] + [(p, "") for p in alternatives("filler")]
-    named.sort(key=lambda item: len(item[0]), reverse=True)
-    part = "|".join(f"(?P<{kind}_{n}>{p})" if kind else f"(?:{p})" for n, (p, kind) in enumerate(named))
-    return Phrases(part=re.compile(part), whole=re.compile(f"(?:{part})+"),
+    # Longest phrases first whatever their kind; a group per phrase, named after its kind (a group name
+    # can be used only once).
+    named = sorted(((p, kind) for kind in WHOLE_KINDS for p in alternatives(kind)), key=lambda i: -len(i[0]))
+    return Phrases(kinds=re.compile("|".join(f"(?P<{kind}_{n}>{p})" for n, (p, kind) in enumerate(named))),
+                   filler=re.compile("|".join(f"(?:{p})" for p in alternatives("filler"))),
                    handoff=re.compile("|".join(f"(?:{p})" for p in alternatives(HANDOFF))),
                    handoff_words=tuple(alternatives("handoff_words")))
 
 
-def recognise(text: str, reading: str = "") -> str | None:
-    """The small-talk kind of ``text`` (``reading``: its Japanese reading, so 有難う meets ありがとう)."""
+def recognise(text: str, reading: str = "") -> Recognised | None:
+    """The small-talk kind of ``text`` (``reading``: its Japanese reading, so 有難う meets ありがとう);
+    the surface is tried first, then the reading."""
     surface = fold(text)
     if not surface:  # nothing but symbols or emoji: 「？？」, 「👍」
-        return "chatter"
-    return phrases().kind(surface, fold(reading) if reading else "")
+        return Recognised("chatter")
+    found = [r for form in (surface, fold(reading)) if form and (r := phrases().recognise(form))]
+    return next((r for r in found if r.whole), found[0] if found else None)

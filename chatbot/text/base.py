@@ -17,6 +17,8 @@ STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白",
 BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _KATAKANA = re.compile(r"[ァ-ヶ]")
+_DROPPED = frozenset("PSZC")  # punctuation, symbols (emoji), separators and control characters
+_LONG_VOWEL = "ー〜~"
 
 
 class Morpheme(NamedTuple):
@@ -68,6 +70,14 @@ def to_katakana(text: str) -> str:
 
 def to_hiragana(text: str) -> str:
     return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), text)
+
+
+def fold(text: str) -> str:
+    """Width and case folded, katakana as hiragana, nothing but letters and digits: the spelling small-talk
+    phrases are written and compared in (spaces, punctuation, emoji and long-vowel marks carry no meaning
+    there)."""
+    text = to_hiragana(unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in text if unicodedata.category(c)[0] not in _DROPPED and c not in _LONG_VOWEL)
 
 
 def char_bigrams(text: str) -> list[str]:
