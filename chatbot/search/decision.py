@@ -79,4 +79,4 @@ def _names_own_matter(index: ServingIndex, question: str, hits: tuple[Hit, ...],
     """Answered on its own, by another FAQ, through an uncommon word they share ("after-school
     childcare" asked after an answer on nursery schools)."""
     return (_confident(hits, threshold) and hits[0].id != subject.id
-            and followup.names_matter(index.engine, question, hits[0].id))
+            and followup.names_matter(index.engine, question, hits[0].id, besides=subject.id))
