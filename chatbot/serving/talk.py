@@ -26,6 +26,7 @@ LONGEST = 120  # folded characters; small talk is short, and a longer message is
 # Characters of a message no phrase or filler word explains, at most: 「ぜんぜん役に立たないじゃん」 is
 # chatter though じゃん is in no list. More than this and it is a question that happens to thank.
 UNEXPLAINED = 0.25
+_META = frozenset("()[]{}|?*+.\\^$")
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,40 @@ class Recognised:
 
 
 @dataclass(frozen=True)
+class Alternation:
+    """Phrases keyed by the character they must start with, plus those that may start with any: at each
+    position only the phrases that can start there are tried. One alternation of every phrase, tried at
+    every position, cost more than the search itself (2 ms a question)."""
+
+    keyed: dict[str, re.Pattern[str]]
+    anywhere: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, patterns: list[tuple[str, str]]) -> Alternation:
+        """``(pattern, group name or "")``, longest first; a group name must be unique."""
+        by_first: dict[str | None, list[str]] = {}
+        for pattern, name in patterns:
+            by_first.setdefault(_first(pattern), []).append(f"(?P<{name}>{pattern})" if name else f"(?:{pattern})")
+        anywhere = by_first.pop(None, None)
+        return cls({c: re.compile("|".join(p)) for c, p in by_first.items()},  # type: ignore[misc]
+                   re.compile("|".join(anywhere)) if anywhere else None)
+
+    def match(self, form: str, i: int) -> re.Match[str] | None:
+        found = [m for p in (self.keyed.get(form[i]), self.anywhere) if p and (m := p.match(form, i))]
+        return max(found, key=lambda m: m.end(), default=None)
+
+
+def _first(pattern: str) -> str | None:
+    """The character every match of ``pattern`` starts with, if the pattern says so plainly."""
+    if not pattern or pattern[0] in _META or (len(pattern) > 1 and pattern[1] in "?*{"):
+        return None
+    return pattern[0]
+
+
+@dataclass(frozen=True)
 class Phrases:
-    kinds: re.Pattern[str]  # one phrase, a group per phrase named <kind>_<n>
-    filler: re.Pattern[str]  # one filler word
+    kinds: Alternation  # one phrase, a group per phrase named <kind>_<n>
+    filler: Alternation  # one filler word
     handoff: re.Pattern[str]  # anywhere in the folded message
     handoff_words: tuple[str, ...]  # as written: the analyzer that reads questions turns them into its words
 
@@ -109,8 +141,8 @@ def phrases() -> Phrases:
     # Longest phrases first whatever their kind; a group per phrase, named after its kind (a group name
     # can be used only once).
     named = sorted(((p, kind) for kind in WHOLE_KINDS for p in alternatives(kind)), key=lambda i: -len(i[0]))
-    return Phrases(kinds=re.compile("|".join(f"(?P<{kind}_{n}>{p})" for n, (p, kind) in enumerate(named))),
-                   filler=re.compile("|".join(f"(?:{p})" for p in alternatives("filler"))),
+    return Phrases(kinds=Alternation.of([(p, f"{kind}_{n}") for n, (p, kind) in enumerate(named)]),
+                   filler=Alternation.of([(p, "") for p in alternatives("filler")]),
                    handoff=re.compile("|".join(f"(?:{p})" for p in alternatives(HANDOFF))),
                    handoff_words=tuple(alternatives("handoff_words")))
 
