@@ -318,10 +318,11 @@ def conversation_report(exchanges: list[Exchange], errors: bool) -> None:
             change = [e for e in part if e.row.kind == "change"]
             talk = [e for e in part if e.row.kind == "smalltalk"]
             answered = [e for e in part if e.row.kind != "smalltalk" and e.reply.faq]
+            covered_changes = [e for e in change if e.covered]
             print(f"{file or 'conversation':13s} {half:4s} "
                   f"followups_resolved={share(sum(e.right for e in follow), len(follow))} "
                   f"changes_not_dragged={share(sum(not e.dragged for e in change), len(change))} "
-                  f"changes_resolved={share(sum(e.right for e in change if e.covered), sum(e.covered for e in change))} "
+                  f"changes_resolved={share(sum(e.right for e in covered_changes), len(covered_changes))} "
                   f"smalltalk_handled={share(sum(e.handled for e in talk), len(talk))} "
                   f"precision={share(sum(e.right for e in answered), len(answered))}")
     if errors:

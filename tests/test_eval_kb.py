@@ -64,8 +64,8 @@ def reply(kind: str, faq_id: str | None = None, department: str = "daihyo") -> R
 
 def exchange(kind: str, expect: str, got: Reply, alone: Reply, right: bool = False,
              departments: str = "-") -> eval_kb.Exchange:
-    row = eval_kb.ConversationRow("conversation", 0, "first", "second", kind, expect, frozenset(departments.split(",")) - {"-"},
-                                  (("x",),), "ja")
+    offices = frozenset(departments.split(",")) - {"-"}
+    row = eval_kb.ConversationRow("conversation", 0, "first", "second", kind, expect, offices, (("x",),), "ja")
     return eval_kb.Exchange(row, got, alone, right, covered=True)
 
 
