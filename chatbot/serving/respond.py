@@ -7,6 +7,7 @@ the same moment always gets the same reply.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from chatbot.core import languages, messages
@@ -18,7 +19,7 @@ from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
 from chatbot.serving import talk
 from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
-from chatbot.text import Analysis
+from chatbot.text import Analysis, Analyzer
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
 # A request for a person inside a message this long (content words) that an FAQ answers is a question
@@ -116,7 +117,7 @@ def _matter_in_hand(index: ServingIndex, question: str, subject: FAQ | None, thr
     request (職員, 電話, 話す) are left out first: they would find the FAQ on jobs at the city. What is
     left names a matter when an FAQ answers it, or when the two likeliest FAQs belong to one office."""
     analyzer = index.engine.analyzer
-    asking = {token for word in talk.phrases().handoff_words for token in analyzer.tokens(word)}
+    asking = _asking_words(analyzer)
     known = index.engine.word_share  # a word no FAQ uses (生身 in 生身の人と話したい) names no matter here
     matter = " ".join(token for token in analyzer.tokens(question) if token not in asking and token in known)
     if matter:
@@ -128,6 +129,12 @@ def _matter_in_hand(index: ServingIndex, question: str, subject: FAQ | None, thr
         if offices and (decision.answered or likely and offices.count(offices[0]) == 2):  # 税金: one office
             return index.kb.departments.get(offices[0])
     return index.kb.departments.get(subject.department) if subject else None
+
+
+@functools.lru_cache(maxsize=4)  # one analyzer per loaded index version
+def _asking_words(analyzer: Analyzer) -> frozenset[str]:
+    """The words of requests for a person (職員, 電話, talk), as this analyzer spells them."""
+    return frozenset(token for word in talk.phrases().handoff_words for token in analyzer.tokens(word))
 
 
 def _suggestions(faqs: list[FAQ], lang: str) -> tuple[Suggestion, ...]:
