@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatbot.knowledge import FAQ
 from chatbot.search import followup
 from chatbot.search.engine import Hit
 from chatbot.search.topics import Topic
@@ -55,9 +54,9 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
         return Decision(hits, None, True)
     topic = index.topics.named(question, normalize)
     hits = tuple(index.engine.search(question, k=CANDIDATES))
-    subject = index.faqs.get(previous or "")
-    if subject is not None and topic is None and not _names_own_matter(index, question, hits, threshold, subject) and (
-            not _confident(hits, threshold) or followup.follows_on(index.engine, question, subject)):
+    subject = index.faqs.get(previous or "") if topic is None else None
+    alone = hits[0] if _confident(hits, threshold) else None
+    if subject is not None and followup.leans_on(index.engine, question, subject, alone):
         query = followup.with_subject(question, subject)
         joined = tuple(index.engine.search(query, k=CANDIDATES))
         if joined and followup.keeps_words(index.engine, question, joined[0].id):
@@ -72,11 +71,3 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
 
 def _confident(hits: tuple[Hit, ...], threshold: float) -> bool:
     return bool(hits) and hits[0].confidence >= threshold
-
-
-def _names_own_matter(index: ServingIndex, question: str, hits: tuple[Hit, ...], threshold: float,
-                      subject: FAQ) -> bool:
-    """Answered on its own, by another FAQ, through an uncommon word they share ("after-school
-    childcare" asked after an answer on nursery schools)."""
-    return (_confident(hits, threshold) and hits[0].id != subject.id
-            and followup.names_matter(index.engine, question, hits[0].id, besides=subject.id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chatbot.core import languages
 from chatbot.knowledge import FAQ
-from chatbot.search.engine import SearchEngine
+from chatbot.search.engine import Hit, SearchEngine
 from chatbot.search.topics import TopicIndex
 from chatbot.text.base import fold
 
@@ -18,6 +18,16 @@ from chatbot.text.base import fold
 # of tests/eval/conversation.tsv and conversation2.tsv (scripts/eval_kb.py).
 COMMON_SHARE = 0.04
 RARE_SHARE = 0.003  # a word this rare that the FAQ found with the subject lacks names another matter
+
+
+def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | None) -> bool:
+    """Whether to read the question against the subject: not when an FAQ answers it on its own through
+    an uncommon noun the subject lacks ("after-school childcare" after an answer on nursery schools);
+    else when it is not answered on its own, or it names no matter (`follows_on`). ``alone`` is the hit
+    that answers the question by itself, if one does."""
+    if alone is not None and alone.id != subject.id and names_matter(engine, question, alone.id, besides=subject.id):
+        return False
+    return alone is None or follows_on(engine, question, subject)
 
 
 def follows_on(engine: SearchEngine, question: str, subject: FAQ | None) -> bool:
