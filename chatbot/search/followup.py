@@ -30,12 +30,10 @@ def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | Non
     return alone is None or follows_on(engine, question, subject)
 
 
-def follows_on(engine: SearchEngine, question: str, subject: FAQ | None) -> bool:
+def follows_on(engine: SearchEngine, question: str, subject: FAQ) -> bool:
     """Whether the question leans on the conversation's subject: each of its nouns is a common one, one
     the subject's FAQ uses (証人 after 婚姻届), or one no FAQ knows (nothing to start afresh with).
     Verbs and adjectives ask for something (遅れる, 安い, 連れる); nouns name the matter."""
-    if subject is None:
-        return False
     own = engine.doc_words[engine.ids.index(subject.id)]
     return all(m.form in own or not 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
                for m in engine.analyzer.analyze(question).morphemes if m.pos == "名詞")
