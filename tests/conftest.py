@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.core.settings import Settings
+from chatbot.web.throwaway import Postgres, postgres, redis
 from tests.helpers import LostProperty, make_settings, publish_index, publish_lost_property, small_knowledge
 
 # Personal data the tests send to the service; none may ever be stored or logged raw.
@@ -61,6 +62,20 @@ def lost_property(tmp_path_factory: pytest.TempPathFactory) -> LostProperty:
     lost-card FAQ's wordings, and what `chatbot build-index` and `chatbot reindex` printed (built once,
     read-only for tests)."""
     return publish_lost_property(tmp_path_factory.mktemp("lost-property"))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL server (Debian's), started on first use; each test creates its own database."""
+    with postgres() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway Redis server, started on first use."""
+    with redis() as url:
+        yield url
 
 
 @pytest.fixture()

@@ -19,6 +19,7 @@ _TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 _ORIGIN = re.compile(r"^https?://[^/\s?#\"'<>@]+$")
+MEMORY_STORAGE = "memory://"
 
 
 def text(value: str) -> str:
@@ -80,6 +81,14 @@ def origin(value: str) -> str:
     return url
 
 
+def rate_limit_storage(value: str) -> str:
+    """``memory://`` or a Redis URL (``redis://``, ``rediss://``, ``redis+unix://``)."""
+    url = value.strip() or MEMORY_STORAGE
+    if url != MEMORY_STORAGE and not url.startswith(("redis://", "rediss://", "redis+unix://")):
+        raise ValueError("write memory:// or a Redis URL such as redis://127.0.0.1:6379/0")
+    return url
+
+
 def duration(value: str) -> float:
     """Seconds: ``2``, ``2s``, ``500ms``, ``5m``, ``1h``."""
     match = _DURATION.match(value)
@@ -99,7 +108,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("KNOWLEDGE_DIR", "knowledge", "FAQ Markdown, departments.yaml, synonyms.yaml, closures.yaml", path),
     Setting("INDEX_DIR", "var/index", "Versioned search indexes; `current` points at the one served", path),
-    Setting("DB_URL", "sqlite:///var/chatbot.sqlite3", "Conversation log database (SQLite file URL)", text),
+    Setting("DB_URL", "sqlite:///var/chatbot.sqlite3",
+            "Conversation log database: a SQLite file URL, or postgresql://user@host:port/db shared by servers", text),
     Setting("EMBEDDING_MODEL", "", "Local sentence-transformers model directory; empty = built-in chiVe model", text),
     Setting("FAISS_INDEX", "Flat", "FAISS index factory string (inner product), e.g. Flat or HNSW32", text),
     Setting("ANSWER_THRESHOLD", "0.5", "Confidence at or above which an FAQ is answered, else fallback", number),
@@ -108,7 +118,9 @@ SETTINGS: tuple[Setting, ...] = (
             "FAQ ids offered as choices when a citizen greets the bot (ids not published are skipped)", items),
     Setting("MAX_MESSAGE_CHARS", "500", "Longest accepted chat message, in characters", integer),
     Setting("RATE_LIMIT", "30 per minute;300 per hour",
-            "Per-client limit on chat and feedback requests, counted per worker process; empty = none", text),
+            "Per-client limit on chat and feedback requests; empty = none", text),
+    Setting("RATE_LIMIT_STORAGE", "memory://", "Where limits are counted: memory:// (each worker for itself) or "
+            "redis://host:port/db (every worker of every server against one limit)", rate_limit_storage),
     Setting("CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser", items),
     Setting("KEEP_VERSIONS", "5", "Index versions kept on disk after a publish (for rollback)", integer),
     Setting("RELOAD_SECONDS", "2", "How often a worker checks for a newly published index (2, 2s, 500ms)", duration),
@@ -144,6 +156,7 @@ class Settings:
     greeting_faqs: tuple[str, ...]
     max_message_chars: int
     rate_limit: str
+    rate_limit_storage: str
     cors_origins: tuple[str, ...]
     keep_versions: int
     reload_seconds: float

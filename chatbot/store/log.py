@@ -1,25 +1,25 @@
 """The conversation log: one row per chat turn, personal data redacted before it is held anywhere.
 
-Logging is best effort by design: a full disk, a locked or read-only database must never stop a
-citizen getting an answer, so every write failure is logged and swallowed.
+Logging is best effort by design: a full disk, a locked database or PostgreSQL restarting must never stop a
+citizen getting an answer. Turns and ratings are queued (chatbot.store.writer) and written when the database
+can take them; what cannot be kept is counted, never raised.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import time
 from dataclasses import dataclass
 
 from chatbot.core.chars import without_controls
 from chatbot.core.memo import BoundedMemo
 from chatbot.core.redact import redact
-from chatbot.store.db import Database, DatabaseError
-from chatbot.store.writer import QueuedWriter
-
-log = logging.getLogger(__name__)
+from chatbot.store.db import Database
+from chatbot.store.writer import Observer, QueuedWriter, ignore
 
 REDACTIONS_KEPT = 4096  # citizens ask the same questions over and over; redacting one costs ~20 µs
 TURN_COLUMNS = ("answer_id", "ts", "question", "outcome", "faq_id", "confidence", "index_version", "lang")
+FEEDBACK_COLUMNS = ("answer_id", "ts", "helpful", "comment")
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,16 @@ class Turn:
 
 
 class ConversationLog:
-    """Turns go through a `QueuedWriter`, so a chat request never waits for the database."""
+    """Turns and ratings go through a `QueuedWriter` each, so a request never waits for the database.
 
-    def __init__(self, db_url: str):
+    ``lost`` and ``waiting`` observe both queues (rows given up on; rows waiting after each write attempt),
+    with the table's name.
+    """
+
+    def __init__(self, db_url: str, lost: Observer = ignore, waiting: Observer = ignore):
         self.db = Database(db_url)
-        self._writer = QueuedWriter(self.db, "turns", TURN_COLUMNS)
+        self._writer = QueuedWriter(self.db, "turns", TURN_COLUMNS, lost, waiting)
+        self._ratings = QueuedWriter(self.db, "feedback", FEEDBACK_COLUMNS, lost, waiting)
         self._redacted: BoundedMemo[str] = BoundedMemo(REDACTIONS_KEPT)
 
     def record_turn(self, turn: Turn) -> bool:
@@ -50,22 +55,18 @@ class ConversationLog:
         return self._writer.put((turn.answer_id, turn.ts.isoformat(timespec="seconds"), question, turn.outcome,
                                  turn.faq_id, turn.confidence, turn.index_version, turn.lang))
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until every queued turn has been written (or given up on)."""
-        self._writer.flush(timeout)
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued turn and rating has been written or given up on; False when some still wait
+        (the database is away)."""
+        deadline = time.monotonic() + timeout
+        return self._writer.flush(timeout) & self._ratings.flush(max(0.0, deadline - time.monotonic()))
 
     def record_feedback(self, answer_id: str, helpful: bool, comment: str | None, ts: dt.datetime) -> bool:
-        """Store a rating at once (its turn may still be queued here or in another worker); False when the
-        database failed. The latest rating of an answer counts."""
-        try:
-            self.db.execute("INSERT INTO feedback (answer_id, ts, helpful, comment) VALUES (?, ?, ?, ?)",
-                            (answer_id, ts.isoformat(timespec="seconds"), int(helpful),
-                             redact(without_controls(comment)) if comment else None))
-        except DatabaseError as exc:
-            log.warning("conversation log write failed (%s: %s); answering continues", type(exc).__name__, exc)
-            self.db.forget()
-            return False
-        return True
+        """Queue a rating (redacted now); False when the queue is full. Ratings have their own table, joined at
+        read time: the rated turn may still wait in another worker's queue. The latest rating of an answer
+        counts."""
+        return self._ratings.put((answer_id, ts.isoformat(timespec="seconds"), int(helpful),
+                                  redact(without_controls(comment)) if comment else None))
 
     def turns(self, since: dt.datetime | None = None) -> list[Turn]:
         """Turns from ``since`` on, oldest first, each with its latest rating (for reports)."""

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chatbot.store.db import Dialect
 
 
 @dataclass(frozen=True)
@@ -47,30 +50,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX feedback_answer ON feedback(answer_id, ts)",
     )),
 )
-BEGIN = {"sqlite": "BEGIN IMMEDIATE"}  # take the write lock before reading the ledger
+LOCK_ID = 7_283_104  # PostgreSQL advisory lock held while migrating (any number no other program uses)
 LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
 
 
-def apply(conn: Any, dialect: str) -> list[str]:
+def apply(conn: Any, dialect: Dialect) -> list[str]:
     """Apply every migration not yet recorded, all in one transaction; the names applied now.
 
-    ``conn`` is a DB-API connection in autocommit mode. The transaction takes the write lock first, so
-    workers starting together migrate one after the other. Databases from before named migrations
-    counted applied SQLite migrations in ``PRAGMA user_version``; those are recorded under their names.
+    ``conn`` is a DB-API connection in autocommit mode. The transaction takes a lock first (SQLite's write
+    lock, PostgreSQL's advisory lock), so workers and servers starting together migrate one after the other.
+    Databases from before named migrations counted applied SQLite migrations in ``PRAGMA user_version``;
+    those are recorded under their names.
     """
-    conn.execute(BEGIN[dialect])
+    for statement in dialect.begin_migration:
+        conn.execute(statement)
     try:
         conn.execute(LEDGER)
         done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations").fetchall()}
-        if dialect == "sqlite" and not done:
+        if dialect.name == "sqlite" and not done:
             for migration in MIGRATIONS[:conn.execute("PRAGMA user_version").fetchone()[0]]:
-                _record(conn, migration.name)
+                _record(conn, dialect, migration.name)
                 done.add(migration.name)
         applied = []
         for migration in (m for m in MIGRATIONS if m.name not in done):
             for statement in migration.statements:
-                conn.execute(statement)
-            _record(conn, migration.name)
+                conn.execute(dialect.ddl(statement))
+            _record(conn, dialect, migration.name)
             applied.append(migration.name)
     except BaseException:
         conn.execute("ROLLBACK")
@@ -79,6 +84,6 @@ def apply(conn: Any, dialect: str) -> list[str]:
     return applied
 
 
-def _record(conn: Any, name: str) -> None:
-    conn.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+def _record(conn: Any, dialect: Dialect, name: str) -> None:
+    conn.execute(dialect.sql("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)"),
                  (name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))

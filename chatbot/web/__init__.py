@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         state.live.get()  # load now so a preloading master shares it with its workers
     except IndexFailure as exc:
         app.logger.error("no index to serve yet: %s", exc)
-    api.init_limits(app, settings.rate_limit)
+    api.init_limits(app, settings.rate_limit, settings.rate_limit_storage)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(pages.bp)
     security.init_app(app, settings)
@@ -60,8 +60,8 @@ class AppState:
         self.settings = settings
         self.clock = clock
         self.live = LiveIndex(settings.index_dir, settings.reload_seconds)
-        self.log = ConversationLog(settings.db_url)
         self.metrics = Metrics(self.live, settings.metrics_allow)
+        self.log = ConversationLog(settings.db_url, lost=self.metrics.log_lost, waiting=self.metrics.log_waiting)
         # Encoded replies by ReplyKey, encoded contact cards by (index version, department, language, minute).
         self.replies: BoundedMemo[tuple[Reply, bytes]] = BoundedMemo(MEMO_SIZE)
         self.cards: BoundedMemo[bytes] = BoundedMemo(MEMO_SIZE)

@@ -17,7 +17,7 @@ from chatbot.serving.reply import Reply, ReplyKey
 from chatbot.serving.respond import contact_card, respond
 from chatbot.store.log import Turn
 from chatbot.web.errors import ApiError
-from chatbot.web.ratelimit import RateLimiter, parse_rules
+from chatbot.web.ratelimit import limiter, parse_rules
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -25,18 +25,19 @@ MAX_COMMENT_CHARS = 1000
 LIMITED = frozenset({"api.chat", "api.feedback"})
 
 
-def init_limits(app: Flask, spec: str) -> None:
+def init_limits(app: Flask, spec: str, storage: str) -> None:
     """Citizens' endpoints are rate limited per client address, each endpoint with its own budget (asking
     30 questions must not cost the rating of the last answer); CORS preflights, health and metrics are not."""
-    limiter = RateLimiter(parse_rules(spec))
-    if not limiter.rules:
+    rules = parse_rules(spec)
+    if not rules:
         return
+    counter = limiter(rules, storage)
 
     @app.before_request
     def limit() -> None:
         if request.endpoint not in LIMITED or request.method == "OPTIONS":
             return
-        retry = limiter.hit(f"{request.endpoint} {request.remote_addr or '-'}")
+        retry = counter.hit(f"{request.endpoint} {request.remote_addr or '-'}")
         if retry is not None:
             raise ApiError(429, "err_rate_limited", headers={"Retry-After": str(retry)})
 

@@ -17,7 +17,7 @@ from ipaddress import ip_address, ip_network
 from typing import Any
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -45,6 +45,12 @@ class Metrics:
                                 ["outcome"], registry=self.registry)
         self.feedback = Counter("chatbot_feedback", "Citizens' ratings of answers", ["helpful"],
                                 registry=self.registry)
+        self.rows_lost = Counter("chatbot_log_rows_lost", "Conversation-log rows (turns, ratings) given up on: the "
+                                 "database was away longer than the queue could hold, or refused them",
+                                 ["table"], registry=self.registry)
+        self.rows_waiting = Gauge("chatbot_log_rows_waiting", "Conversation-log rows held in memory for the "
+                                  "database (all workers)", ["table"], multiprocess_mode="livesum",
+                                  registry=self.registry)
         self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
 
     def init_app(self, app: Flask) -> None:
@@ -91,6 +97,14 @@ class Metrics:
         if child is None:
             child = self._children[key] = metric.labels(*labels)
         return child
+
+    def log_lost(self, table: str, rows: int) -> None:
+        """`chatbot.store.writer.Observer`: rows the conversation log gave up on."""
+        self._child(self.rows_lost, table).inc(rows)
+
+    def log_waiting(self, table: str, rows: int) -> None:
+        """`chatbot.store.writer.Observer`: rows the conversation log holds for the database."""
+        self._child(self.rows_waiting, table).set(rows)
 
     def allowed(self, address: str | None) -> bool:
         """Whether a client at ``address`` may read /metrics.

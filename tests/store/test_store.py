@@ -1,31 +1,46 @@
-"""The storage layer through its own API, once per database URL.
-
-``CHATBOT_TEST_DB_URLS`` (comma-separated) adds backends to the run; ``{tmp}`` in a URL becomes a fresh
-directory. Without it, every test runs on a SQLite file.
-"""
+"""The storage layer through its own API, once per backend: a SQLite file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import sqlite3
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
 
 from chatbot.knowledge.hours import TOKYO
-from chatbot.store import migrations
+from chatbot.store import migrations, writer
 from chatbot.store.db import Database, sqlite_path
 from chatbot.store.log import ConversationLog, Turn
+from chatbot.web.throwaway import Postgres
 
-URLS = [u.strip() for u in os.environ.get("CHATBOT_TEST_DB_URLS", "sqlite:///{tmp}/chatbot.sqlite3").split(",")]
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=TOKYO)
 
 
-@pytest.fixture(params=URLS)
+@pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return request.param.replace("{tmp}", str(tmp_path))
+    """A fresh, empty database of each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'chatbot.sqlite3'}"
+    return request.getfixturevalue("postgres_cluster").create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+class Counted:
+    """An observer (chatbot.store.writer.Observer) that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, table: str, rows: int) -> None:
+        with self.lock:
+            self.calls.append((table, rows))
+
+    def total(self) -> int:
+        return sum(rows for _, rows in self.calls)
 
 
 def turn(answer_id: str, question: str = "粗大ごみの出し方") -> Turn:
@@ -35,7 +50,7 @@ def turn(answer_id: str, question: str = "粗大ごみの出し方") -> Turn:
 def test_every_migration_is_applied_once_by_name(url: str) -> None:
     db = Database(url)
     assert db.fetchall("SELECT name FROM schema_migrations ORDER BY name") == [(m.name,) for m in migrations.MIGRATIONS]
-    assert migrations.apply(Database(url).connect(), db.dialect.name) == []
+    assert migrations.apply(Database(url).connect(), db.dialect) == []
 
 
 def test_turns_are_written_in_batches_and_read_back(url: str) -> None:
@@ -58,12 +73,58 @@ def test_a_rating_is_joined_to_its_turn_whichever_is_written_first(url: str) -> 
     assert rated == {"a-1": (False, "連絡先 [メール]", "電話は[電話番号]です"), "a-2": (None, None, "粗大ごみの出し方")}
 
 
-def test_a_database_that_cannot_be_opened_never_raises(tmp_path: Path) -> None:
+def test_a_database_that_cannot_be_opened_never_raises_and_loses_only_what_the_queue_cannot_hold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "QUEUE_LIMIT", 3)
     (tmp_path / "file").write_text("not a directory")
-    log = ConversationLog(f"sqlite:///{tmp_path / 'file' / 'chatbot.sqlite3'}")
-    assert log.record_turn(turn("a-1")) is True  # queued; the writer logs the failure
-    log.flush()
-    assert log.record_feedback("a-1", True, None, NOW) is False
+    lost, waiting = Counted(), Counted()
+    log = ConversationLog(f"sqlite:///{tmp_path / 'file' / 'chatbot.sqlite3'}", lost=lost, waiting=waiting)
+    queued = [log.record_turn(turn(f"a-{n}")) for n in range(6)]
+    # The writer holds one batch while it retries, so the queue takes the limit behind it; the rest is lost.
+    assert queued.count(True) >= 3 and queued[-1] is False
+    assert lost.calls and lost.total() == queued.count(False) and {t for t, _ in lost.calls} == {"turns"}
+    assert log.record_feedback("a-1", True, None, NOW) is True  # ratings have their own queue
+    assert log.flush(timeout=0.3) is False  # still waiting for the database
+    assert waiting.calls and waiting.calls[-1][1] >= 1
+    (tmp_path / "file").unlink()  # the disk is repaired: what was kept is written
+    (tmp_path / "file").mkdir()
+    assert log.flush(timeout=15)
+    assert len(log.turns()) == queued.count(True) and lost.total() == queued.count(False)
+
+
+def test_rows_wait_while_postgresql_is_stopped_and_are_written_when_it_returns(
+        postgres_cluster: Postgres) -> None:
+    url = postgres_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    lost = Counted()
+    log = ConversationLog(url, lost=lost)
+    log.record_turn(turn("before"))
+    assert log.flush()
+    postgres_cluster.stop()
+    try:
+        for n in range(50):
+            assert log.record_turn(turn(f"during-{n:02d}"))
+        assert log.record_feedback("during-00", False, "電話 090-1234-5678", NOW)
+        assert log.flush(timeout=1.0) is False
+    finally:
+        postgres_cluster.start()
+    assert log.flush(timeout=30)
+    turns = log.turns()
+    assert [t.answer_id for t in turns] == ["before", *(f"during-{n:02d}" for n in range(50))]
+    assert (turns[1].helpful, turns[1].comment) == (False, "電話 [電話番号]")
+    assert lost.calls == []
+
+
+def test_a_batch_the_database_refuses_is_dropped_counted_and_never_blocks_later_rows(url: str) -> None:
+    lost = Counted()
+    log = ConversationLog(url, lost=lost)
+    log.record_turn(turn("same"))
+    assert log.flush()
+    log.record_turn(turn("same"))  # answer ids are unique: the database refuses this row
+    assert log.flush()
+    log.record_turn(turn("later"))
+    assert log.flush()
+    assert [t.answer_id for t in log.turns()] == ["same", "later"]
+    assert lost.calls == [("turns", 1)]
 
 
 def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> None:
@@ -78,6 +139,12 @@ def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> N
     log = ConversationLog(url)
     assert [t.answer_id for t in log.turns()] == ["kept"]
     assert log.db.fetchall("SELECT name FROM schema_migrations ORDER BY name") == [("0001_turns",), ("0002_feedback",)]
+
+
+def test_postgresql_keeps_a_confidence_as_sqlite_does(url: str) -> None:
+    log = ConversationLog(url)
+    log.record_turn(dataclasses.replace(turn("a-1"), confidence=0.123456789))
+    assert log.turns()[0].confidence == 0.123456789
 
 
 def test_other_database_urls_are_refused_with_the_setting_named() -> None:
