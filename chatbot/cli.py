@@ -82,12 +82,20 @@ changes_option = click.option(
          "change (0: do not compare).")
 
 
+publish_to_option = click.option(
+    "--publish-to", "targets", multiple=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Also make DIR (another server's CHATBOT_INDEX_DIR, mounted or synced) serve the version published "
+         "here; repeat for each server. Not needed when the servers share one index directory.")
+
+
 @main.command("build-index")
 @click.option("--force", is_flag=True, help="Rebuild even when the knowledge is unchanged.")
 @changes_option
-def build_index(force: bool, sample: int) -> None:
+@publish_to_option
+def build_index(force: bool, sample: int, targets: tuple[Path, ...]) -> None:
     """Build the search index from the knowledge base and publish it atomically."""
     _publish(force, smoke_file=None, sample=sample)
+    _replicate(targets)
 
 
 @main.command()
@@ -95,14 +103,37 @@ def build_index(force: bool, sample: int) -> None:
 @click.option("--smoke", "smoke_file", type=click.Path(path_type=Path), default=None,
               help="Smoke-test questions (default: KNOWLEDGE_DIR/smoke.tsv).")
 @changes_option
-def reindex(force: bool, smoke_file: Path | None, sample: int) -> None:
+@publish_to_option
+def reindex(force: bool, smoke_file: Path | None, sample: int, targets: tuple[Path, ...]) -> None:
     """Nightly job: validate, build, smoke-test, compare, publish, keep the last versions.
 
     On any failure nothing is published, the current index keeps serving and the exit code is 1.
-    The comparison only informs: it never stops a publish.
+    The comparison only informs: it never stops a publish. With --publish-to, every DIR ends up serving
+    the version served here (also when nothing new was built: a server that was down catches up).
     """
     settings = _settings()
     _publish(force, smoke_file=smoke_file or settings.knowledge_dir / "smoke.tsv", sample=sample)
+    _replicate(targets)
+
+
+def _replicate(targets: tuple[Path, ...]) -> None:
+    """Copy the version served here to each target; every target is tried, then exit 1 if one failed."""
+    from chatbot.search import versions as index_versions
+
+    settings = _settings()
+    version = index_versions.current_version(settings.index_dir)
+    failed = False
+    for target in targets:
+        try:
+            changed = index_versions.replicate(settings.index_dir, target, settings.keep_versions)
+        except (index_versions.IndexFailure, OSError) as exc:
+            click.echo(messages.staff("replica_failed", target=target, error=exc), err=True)
+            failed = True
+            continue
+        click.echo(messages.staff("replica_published" if changed else "replica_current", target=target,
+                                  version=version))
+    if failed:
+        raise SystemExit(1)
 
 
 def _publish(force: bool, smoke_file: Path | None, sample: int) -> None:
@@ -185,7 +216,8 @@ def _echo_changes(changes: Comparison | None, sample: int, log_problem: str | No
 @main.command()
 @click.argument("version", required=False)
 @click.option("--release", is_flag=True, help="Stop holding the rolled-back version; the next reindex publishes.")
-def rollback(version: str | None, release: bool) -> None:
+@publish_to_option
+def rollback(version: str | None, release: bool, targets: tuple[Path, ...]) -> None:
     """Re-publish VERSION (default: the one before the current one) and hold it.
 
     The nightly run keeps the rolled-back version until the knowledge files change or
@@ -210,6 +242,7 @@ def rollback(version: str | None, release: bool) -> None:
                    else messages.staff("rollback_not_pinned"))
     else:
         click.echo(messages.staff("rollback_done", version=version))
+    _replicate(targets)
 
 
 @main.command()

@@ -207,11 +207,7 @@ def load_version(directory: Path) -> ServingIndex:
     manifest = read_manifest(directory)
     if manifest.get("format") != FORMAT:
         raise IndexFailure(f"{directory.name}: index format {manifest.get('format')} is not {FORMAT}")
-    expected = manifest.get("files", {})
-    actual = _file_hashes(directory, exclude={MANIFEST})
-    damaged = sorted(name for name in expected.keys() | actual.keys() if expected.get(name) != actual.get(name))
-    if damaged:
-        raise IndexFailure(f"{directory.name}: files changed or missing since build: {', '.join(damaged[:5])}")
+    _verify_files(directory, manifest)
     try:
         kb = snapshot.load(json.loads((directory / "knowledge.json").read_text(encoding="utf-8")))
         engine = SearchEngine.load(directory / "engine", analyzer(kb.synonyms))
@@ -224,6 +220,15 @@ def load_version(directory: Path) -> ServingIndex:
     except Exception as exc:  # any damage inside a version must be refused, not crash a worker
         raise IndexFailure(f"{directory.name}: cannot load ({type(exc).__name__}: {exc})") from exc
     return ServingIndex(manifest["version"], directory, manifest, kb, engine, topics, published)
+
+
+def _verify_files(directory: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a version whose files are not, byte for byte, the ones it was built with."""
+    expected = manifest.get("files", {})
+    actual = _file_hashes(directory, exclude={MANIFEST})
+    damaged = sorted(name for name in expected.keys() | actual.keys() if expected.get(name) != actual.get(name))
+    if damaged:
+        raise IndexFailure(f"{directory.name}: files changed or missing since build: {', '.join(damaged[:5])}")
 
 
 def load_current(index_dir: Path) -> ServingIndex:
@@ -245,6 +250,39 @@ def publish(index_dir: Path, version: str) -> None:
     os.symlink(Path("versions") / version, link)
     os.replace(link, index_dir / "current")
     _fsync_dir(index_dir)
+
+
+def replicate(index_dir: Path, target: Path, keep: int) -> bool:
+    """Make ``target``, another server's index directory, serve the version ``index_dir`` serves; True when
+    ``target`` changed.
+
+    For servers without shared storage (``target`` is mounted from them, or synced to them). The version is
+    copied under a temporary name, checked against its manifest and renamed before ``current`` switches, so
+    the server watching ``target`` never sees half a version, and a failed copy changes nothing there.
+    ``target`` keeps ``keep`` versions for a rollback of its own.
+    """
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexFailure(f"no published index in {index_dir} to copy")
+    if current_version(target) == version:
+        return False
+    with build_lock(target):
+        root = versions_dir(target)
+        root.mkdir(parents=True, exist_ok=True)
+        if version not in list_versions(target):
+            tmp = root / f".tmp-{uuid.uuid4().hex}"
+            try:
+                shutil.copytree(versions_dir(index_dir) / version, tmp)
+                _verify_files(tmp, read_manifest(tmp))
+                _fsync_tree(tmp)
+                os.rename(tmp, root / version)
+                _fsync_dir(root)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        publish(target, version)
+        prune(target, keep)
+    return True
 
 
 def rollback(index_dir: Path, knowledge_hash: str, version: str | None = None) -> str:

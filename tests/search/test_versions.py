@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import shutil
 import weakref
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from chatbot.core.settings import Settings
 from chatbot.search import versions
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import BuildSpec, IndexFailure
-from tests.helpers import cli, edit_answer, publish_index
+from tests.helpers import LostProperty, cli, edit_answer, publish_index
 
 
 def test_build_publish_and_unchanged_skip(small: Settings) -> None:
@@ -166,3 +168,50 @@ def test_a_pin_that_cannot_be_read_never_holds(tmp_path: Path) -> None:
     assert versions.holds(held, "v1", "hash")
     assert not versions.holds(held, "v2", "hash") and not versions.holds(held, "v1", "other")
     assert versions.release(tmp_path) == held and versions.release(tmp_path) is None
+
+
+def test_replicate_makes_another_directory_serve_the_same_version(lost_property: LostProperty, tmp_path: Path) -> None:
+    source = lost_property.settings.index_dir
+    first, second = versions.list_versions(source)[-2:]
+    target = tmp_path / "server-b"
+    assert versions.replicate(source, target, keep=5) is True
+    assert versions.current_version(target) == second == versions.current_version(source)
+    assert versions.load_current(target).version == second
+    assert versions.replicate(source, target, keep=5) is False  # already serving it: nothing copied
+    # An older version on the target (a server that was down) is replaced, and the target keeps `keep`.
+    stale = tmp_path / "server-c"
+    shutil.copytree(versions.versions_dir(source) / first, versions.versions_dir(stale) / first)
+    versions.publish(stale, first)
+    assert versions.replicate(source, stale, keep=1) is True
+    assert versions.list_versions(stale) == [second] and versions.current_version(stale) == second
+
+
+def test_a_damaged_copy_is_never_published_and_the_target_keeps_serving(lost_property: LostProperty,
+                                                                         tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    shutil.copytree(lost_property.settings.index_dir, source, symlinks=True)
+    first, second = versions.list_versions(source)[-2:]
+    target = tmp_path / "server-b"
+    versions.publish(source, first)
+    versions.replicate(source, target, keep=5)
+    versions.publish(source, second)
+    damaged = next(p for p in (versions.versions_dir(source) / second / "engine").rglob("*") if p.is_file())
+    damaged.write_bytes(damaged.read_bytes() + b"x")
+    with pytest.raises(IndexFailure, match="changed or missing"):
+        versions.replicate(source, target, keep=5)
+    assert versions.current_version(target) == first and versions.list_versions(target) == [first]
+    assert [p.name for p in versions.versions_dir(target).iterdir()] == [first]  # no half copy left behind
+
+
+def test_publish_to_tries_every_server_and_says_which_failed(lost_property: LostProperty, tmp_path: Path) -> None:
+    settings = dataclasses.replace(lost_property.settings, index_dir=tmp_path / "index")
+    shutil.copytree(lost_property.settings.index_dir, settings.index_dir, symlinks=True)
+    (tmp_path / "not-a-directory").write_text("x")
+    unreachable = tmp_path / "not-a-directory" / "index"  # as a mount that is gone
+    result = cli(settings, "build-index", "--changes", "0", "--publish-to", str(unreachable),
+                 "--publish-to", str(tmp_path / "b"))
+    assert result.exit_code == 1
+    assert f"{unreachable}: not copied; that server keeps serving its previous index" in result.output
+    served = versions.current_version(settings.index_dir)
+    assert f"{tmp_path / 'b'}: index {served} copied and published" in result.output
+    assert versions.current_version(tmp_path / "b") == served
