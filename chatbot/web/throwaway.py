@@ -165,9 +165,11 @@ class Nginx:
 
 def render(conf: str, upstreams: Sequence[str], http_port: int, https_port: int, cert: Path, key: Path) -> str:
     """deploy/nginx.conf with the values its comments mark ``CHANGE`` filled in for a loopback test."""
-    servers = "".join(f"    server {address} max_fails=1 fail_timeout=10s;\n" for address in upstreams)
-    conf, upstream_count = re.subn(r"(upstream chatbot \{\n(?:\s*#.*\n)*)(?:\s*server \S+:\d+[^;]*;\n)+",
-                                   lambda m: m.group(1) + servers, conf)
+    def servers(block: re.Match[str]) -> str:  # the test's servers, with the parameters the file gives its own
+        return block.group(1) + "".join(f"    server {address}{block.group(2)}\n" for address in upstreams)
+
+    conf, upstream_count = re.subn(r"(upstream chatbot \{\n(?:\s*#.*\n)*)\s*server \S+:\d+([^;]*;)\n"
+                                   r"(?:\s*server \S+:\d+[^;]*;\n)*", servers, conf)
     replacements = [(r"listen 80;", f"listen 127.0.0.1:{http_port};"),
                     (r"listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
                     (r"ssl_certificate \S+;", f"ssl_certificate {cert};"),
