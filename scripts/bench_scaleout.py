@@ -4,16 +4,17 @@
 
 Starts throwaway PostgreSQL, Redis and nginx (chatbot.web.throwaway; Debian's postgresql, redis-server,
 nginx and openssl), reuses the bundled knowledge base's benchmark index (scripts/bench_http.py) and drives
-POST /api/chat with the same question mix and load generator as bench_http, in five runs:
+POST /api/chat with the same question mix and load generator as bench_http, in six runs:
 
 1. one server alone, SQLite log and per-worker limits (the default set-up), straight to gunicorn;
 2. one server logging to PostgreSQL and counting limits in Redis (what the shared stores cost);
 3. two servers with their own index directories, both on PostgreSQL and Redis, behind nginx (TLS);
 4. as 3, while another version is published to both (`versions.replicate`, as `--publish-to` does);
-5. as 3, while one server is killed (SIGKILL, master and workers): nginx must retry the other.
+5. as 3, while PostgreSQL is stopped for 10 s (then: are all answered turns in the database?);
+6. as 3, while one server is killed (SIGKILL, master and workers): nginx must retry the other.
 
 Every server gets the rate limit CHATBOT_RATE_LIMIT="1000000 per minute" so that limits are counted (in
-Redis for 2-5) but never refuse. With --json the last line holds the figures.
+Redis for 2-6) but never refuse. With --json the last line holds the figures.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from chatbot.search import publish, versions  # noqa: E402
 from chatbot.search.versions import BuildSpec  # noqa: E402
 from chatbot.web.devserver import Server, serve  # noqa: E402
-from chatbot.web.throwaway import nginx, postgres, redis  # noqa: E402
+from chatbot.web.throwaway import Postgres, nginx, postgres, redis  # noqa: E402
 from scripts.bench_http import (  # noqa: E402
     BENCH_DIR,
     LoadProcess,
@@ -50,6 +51,8 @@ from scripts.bench_http import (  # noqa: E402
     ensure_index,
     question_mix,
 )
+
+POSTGRES_DOWN_SECONDS = 10
 
 
 def figures(load: LoadResult) -> dict[str, float]:
@@ -81,6 +84,24 @@ def nginx_errors(path: Path) -> list[str]:
     kinds = Counter(re.sub(r"^\S+ \S+ \[(\w+)\] \d+#\d+: (?:\*\d+ )?([^,]*).*$", r"\1 \2", line)
                     for line in path.read_text(errors="replace").splitlines())
     return [f"{count} × {kind}" for kind, count in kinds.most_common()]
+
+
+def logged_turns(pg: Postgres) -> int:
+    """Turns in the benchmark's database once the writers have caught up (the count stops moving)."""
+    count = -1
+    while (now := int(pg.psql("SELECT count(*) FROM turns", "bench"))) != count:
+        count = now
+        time.sleep(1)
+    return count
+
+
+def rows_missing(pg: Postgres, before: int, answered: float, seconds: float = 60) -> int:
+    """Answered chats whose turn is not in the database ``seconds`` after the run (0 = none lost)."""
+    deadline = time.monotonic() + seconds
+    while (missing := before + int(answered) - int(pg.psql("SELECT count(*) FROM turns", "bench"))) > 0 \
+            and time.monotonic() < deadline:
+        time.sleep(1)
+    return missing
 
 
 def served_version(server: Server) -> str:
@@ -140,11 +161,25 @@ def main() -> None:
             results["publish"] = run("4 two servers, a publish mid-run", proxy, args.clients, args.seconds,
                                      during=publish_newer)
 
+            def stop_postgresql() -> str:
+                pg.stop()
+                time.sleep(POSTGRES_DOWN_SECONDS)
+                pg.start()
+                return f"PostgreSQL stopped for {POSTGRES_DOWN_SECONDS} s"
+
+            before = logged_turns(pg)
+            results["postgresql_stopped"] = run("5 two servers, PostgreSQL stopped mid-run", proxy, args.clients,
+                                                max(args.seconds, POSTGRES_DOWN_SECONDS + 8), during=stop_postgresql,
+                                                warmup=0)
+            results["postgresql_stopped"]["rows_missing"] = rows_missing(pg, before,
+                                                                         results["postgresql_stopped"]["ok"])
+            print(f"  rows not in PostgreSQL 60 s later: {results['postgresql_stopped']['rows_missing']}")
+
             def kill_one() -> str:
                 os.killpg(servers[1].pid, signal.SIGKILL)
                 return "server b killed (SIGKILL)"
 
-            results["kill"] = run("5 two servers, one killed mid-run", proxy, args.clients, args.seconds,
+            results["kill"] = run("6 two servers, one killed mid-run", proxy, args.clients, args.seconds,
                                   during=kill_one, warmup=0)
             print("nginx's error log:", *nginx_errors(proxy_server.root / "error.log"), sep="\n  ")
     finally:

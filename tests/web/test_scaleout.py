@@ -1,8 +1,8 @@
 """Two servers behind a real nginx (deploy/nginx.conf), sharing a real PostgreSQL and a real Redis.
 
-The servers serve the five-FAQ knowledge base from index directories of their own, filled by
-`chatbot build-index --publish-to` and later `chatbot reindex --publish-to`, as servers without shared
-storage are. The load comes from scripts/bench_http.py's generator, in a process of its own.
+The servers serve the five-FAQ knowledge base from index directories of their own, kept up to date by
+`chatbot build-index --publish-to`, as servers without shared storage are. The load comes from
+scripts/bench_http.py's generator, in a process of its own.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +30,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from chatbot.core.settings import Settings
+from chatbot.search import versions
 from chatbot.web.devserver import Server, serve
 from chatbot.web.throwaway import Postgres, nginx
 from scripts.bench_http import LoadProcess, LoadResult, chat_requests, client_tls
-from tests.helpers import cli, edit_answer, small_knowledge
+from tests.helpers import LostProperty, cli
 
 pytestmark = pytest.mark.slow
 OUTSIDE = "127.0.0.2"  # a loopback address deploy/nginx.conf does not count as the city's network
@@ -94,16 +97,15 @@ def wait_for(condition: Any, seconds: float = 30.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The five-FAQ knowledge base built here and copied to two servers' index directories."""
+def knowledge(lost_property: LostProperty, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Where the nightly job runs: the two versions of the five-FAQ knowledge base, the first one served, and
+    `chatbot build-index --publish-to` has copied it to two servers' index directories."""
     root = tmp_path_factory.mktemp("scaleout")
-    settings = small_knowledge(root)
-    (settings.knowledge_dir / "smoke.tsv").write_text("question\texpected\nマイナンバーカードを申請したい\t"
-                                                      "mynumber-card-apply\n", encoding="utf-8")
-    result = cli(settings, "build-index", "--changes", "0", "--publish-to", str(root / "a"),
-                 "--publish-to", str(root / "b"))
-    assert result.exit_code == 0, result.output
-    assert result.output.count("copied and published") == 2
+    settings = dataclasses.replace(lost_property.settings, index_dir=root / "index")
+    shutil.copytree(lost_property.settings.index_dir, settings.index_dir, symlinks=True)
+    versions.publish(settings.index_dir, versions.list_versions(settings.index_dir)[-2])
+    for name in ("a", "b"):
+        versions.replicate(settings.index_dir, root / name, keep=5)
     return settings
 
 
@@ -117,14 +119,17 @@ def cluster(knowledge: Settings, postgres: Postgres, redis_url: str, **overrides
 def start(stack: ExitStack, knowledge: Settings, postgres: Postgres, redis_url: str, **overrides: object) -> Cluster:
     database = f"scaleout_{uuid.uuid4().hex[:8]}"
     db_url = postgres.create_database(database)
-    settings, servers = [], []
-    for name in ("a", "b"):
-        server_settings = dataclasses.replace(
-            knowledge, index_dir=knowledge.index_dir.parent / name, db_url=db_url, rate_limit_storage=redis_url,
-            forwarded_hops=1, reload_seconds=0.5, log_dir=knowledge.index_dir.parent / f"logs-{name}", **overrides)
-        settings.append(server_settings)
-        servers.append(stack.enter_context(serve(server_settings, workers=2,
-                                                 log=knowledge.index_dir.parent / f"gunicorn-{name}.log")))
+    root = knowledge.index_dir.parent
+    settings = [dataclasses.replace(knowledge, index_dir=root / name, db_url=db_url, rate_limit_storage=redis_url,
+                                    forwarded_hops=1, reload_seconds=0.5, log_dir=root / f"logs-{name}", **overrides)
+                for name in ("a", "b")]
+    starting = [serve(s, workers=2, log=root / f"gunicorn-{s.index_dir.name}.log") for s in settings]
+    with ThreadPoolExecutor(len(starting)) as pool:  # both at once: each spends seconds loading the model
+        futures = [pool.submit(server.__enter__) for server in starting]
+    for server, future in zip(starting, futures, strict=True):
+        if future.exception() is None:
+            stack.push(server)  # stopped with the stack, whether or not the other one started
+    servers = [future.result() for future in futures]
     proxy = stack.enter_context(nginx([urlsplit(s.url).netloc for s in servers]))
     return Cluster(proxy.https, proxy.http, servers, settings, database, proxy.root)
 
@@ -225,22 +230,24 @@ def health_version(server: Server) -> str:
 def test_a_publish_reaches_both_servers_within_seconds_and_fails_no_request(unlimited: Cluster,
                                                                             knowledge: Settings) -> None:
     old = {health_version(server) for server in unlimited.servers}
-    assert len(old) == 1
+    newer = versions.list_versions(knowledge.index_dir)[-1]
+    assert len(old) == 1 and newer not in old
     running = load(unlimited, ["マイナンバーカードを申請したい", "市役所の開庁時間", "暗証番号を忘れた"])
     try:
         time.sleep(1)
-        edit_answer(knowledge, "マイナンバーカードの申請は、郵送・パソコン・スマートフォンでできます。")
-        result = cli(knowledge, "reindex", "--changes", "0", "--publish-to", str(unlimited.settings[0].index_dir),
+        versions.publish(knowledge.index_dir, newer)  # the nightly job published here; the servers follow:
+        result = cli(knowledge, "build-index", "--changes", "0", "--publish-to", str(unlimited.settings[0].index_dir),
                      "--publish-to", str(unlimited.settings[1].index_dir))
         assert result.exit_code == 0, result.output
+        assert result.output.count(f"index {newer} copied and published") == 2
         published = time.monotonic()
-        new = wait_for(lambda: len(now := {health_version(s) for s in unlimited.servers}) == 1 and now != old and now)
+        wait_for(lambda: {health_version(s) for s in unlimited.servers} == {newer})
         switched = time.monotonic() - published
         time.sleep(1)
     finally:
         running.stop()
     outcome = running.result()
-    print(f"both servers serve {new} {switched:.1f} s after the publish; {len(outcome.latencies_ms)} chats, "
+    print(f"both servers serve {newer} {switched:.1f} s after the copy; {len(outcome.latencies_ms)} chats, "
           f"{len(outcome.failures)} failed")
     assert switched < 15 and outcome.failures == [] and len(outcome.latencies_ms) > 20
 
