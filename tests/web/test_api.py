@@ -292,22 +292,37 @@ def test_broken_database_never_fails_a_chat(app_settings, tmp_path: Path, how: s
     client = app.test_client()
     assert chat(client, "住民票")[0] == 200
     app.extensions["chatbot"].log.flush()
+    log = app.extensions["chatbot"].log
     repair = _break_database(db, how)
     try:
         for question in ("住民票の写しをコンビニで", "明日の天気は？"):
             status, body = chat(client, question)
             assert status == 200 and body["type"] in REPLY_TYPES
-        app.extensions["chatbot"].log.flush()
+        log.flush(timeout=0.5)
         assert client.post("/api/feedback", json={"answer_id": body["answer_id"], "helpful": True}).status_code < 500
+        log.flush(timeout=0.5)
     finally:
         repair()
+    assert log.flush(timeout=15)
+    metrics = client.get("/metrics").get_data(as_text=True)
+    if how == "read_only":  # kept in memory while the file could not be written, then written
+        assert [t.question for t in log.turns()] == ["住民票", "住民票の写しをコンビニで", "明日の天気は？"]
+        assert log.turns()[-1].helpful is True and "chatbot_log_rows_lost_total{" not in metrics
+    else:  # a damaged file refuses the rating (a new connection finds it damaged): counted as lost, never raised
+        assert 'chatbot_log_rows_lost_total{table="feedback"} 1.0' in metrics
 
 
-def test_unwritable_database_location_never_fails_a_chat(app_settings, tmp_path: Path) -> None:
+def test_unwritable_database_location_never_fails_a_chat_and_the_turn_waits(app_settings, tmp_path: Path) -> None:
     (tmp_path / "not-a-dir").write_text("a file where the database folder should be", encoding="utf-8")
     app = create_app(type(app_settings)(**{**app_settings.__dict__,
                                            "db_url": f"sqlite:///{tmp_path / 'not-a-dir' / 'chatbot.sqlite3'}"}))
     assert chat(app.test_client(), "住民票")[0] == 200
+    log = app.extensions["chatbot"].log
+    assert log.flush(timeout=0.5) is False
+    assert 'chatbot_log_rows_waiting{table="turns"} 1.0' in app.test_client().get("/metrics").get_data(as_text=True)
+    (tmp_path / "not-a-dir").unlink()  # the folder is made: the turn kept in memory is written
+    (tmp_path / "not-a-dir").mkdir()
+    assert log.flush(timeout=15) and [t.question for t in log.turns()] == ["住民票"]
 
 
 @pytest.mark.parametrize(("when", "open_now", "next_open"), [
