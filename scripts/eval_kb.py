@@ -59,6 +59,7 @@ from chatbot.serving.respond import respond  # noqa: E402
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
 DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
+MULTILINGUAL_FILE = ROOT / "tests" / "eval" / "multilingual.tsv"
 CONVERSATION_FILES = (ROOT / "tests" / "eval" / "conversation.tsv", ROOT / "tests" / "eval" / "conversation2.tsv")
 
 
@@ -159,6 +160,28 @@ def _topic(field: str) -> tuple[tuple[str, ...], ...]:
 def read_demand(path: Path) -> list[DemandRow]:
     return [DemandRow(path.stem, n, r["query"], _departments(r["departments"]), _topic(r["topic"]), r["kind"],
                       r["style"]) for n, r in enumerate(_records(path))]
+
+
+def read_multilingual(path: Path) -> list[DemandRow]:
+    """Demand rows in many languages: the language rides in ``style``, ``need`` rows are city matters."""
+    return [DemandRow(path.stem, n, r["query"], _departments(r["departments"]), _topic(r["topic"]), r["kind"],
+                      r["lang"]) for n, r in enumerate(_records(path))]
+
+
+def multilingual_report(judged: list[Judged]) -> None:
+    """Per language and half: needs answered with an FAQ that truly answers them, off-topic declined, and
+    the precision of what was answered (the acceptance figures of the languages issue)."""
+    for lang in dict.fromkeys(j.row.style for j in judged):
+        for half, parity in (("dev", 0), ("test", 1)):
+            part = [j for j in judged if j.row.style == lang and j.row.number % 2 == parity]
+            needs = [j for j in part if j.row.city]
+            offtopic = [j for j in part if not j.row.city]
+            answered = [j for j in part if j.faq_id]
+            print(f"multilingual {lang:5s} {half:4s} rows={len(part):3d} "
+                  f"right={sum(j.right for j in needs) / max(1, len(needs)):.3f} "
+                  f"declined={sum(not j.faq_id for j in offtopic) / max(1, len(offtopic)):.3f} "
+                  f"precision={sum(j.right for j in answered) / max(1, len(answered)):.3f} "
+                  f"answered={len(answered) / max(1, len(part)):.3f}")
 
 
 def _fold(text: str) -> str:
@@ -377,6 +400,8 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the dev rows that go wrong")
     parser.add_argument("--rows", type=Path, nargs="+", default=EVAL_FILES, help="TSV files of questions")
     parser.add_argument("--demand", type=Path, nargs="*", default=DEMAND_FILES, help="demand-side TSVs (see headers)")
+    parser.add_argument("--multilingual", type=Path, nargs="?", const=None, default=MULTILINGUAL_FILE,
+                        help="multilingual TSV (see its header); give the option alone to skip it")
     parser.add_argument("--conversation", type=Path, nargs="*", default=CONVERSATION_FILES,
                         help="follow-up, subject-change and small-talk pairs (see its header)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
@@ -407,6 +432,8 @@ def main() -> None:
                 MODEL_FILE.write_text(json.dumps(fitted) + "\n", encoding="utf-8")
                 print(f"written to {MODEL_FILE.relative_to(ROOT)}")
         judged = judge(demand, index, args.threshold, settings.suggest_threshold)
+        multilingual = judge(read_multilingual(args.multilingual), index, args.threshold,
+                             settings.suggest_threshold) if args.multilingual else []
         conversation = [row for path in args.conversation for row in read_conversation(path)]
         exchanges = converse(conversation, index, settings, args.threshold)
     print(f"threshold={args.threshold}")
@@ -416,6 +443,7 @@ def main() -> None:
     for name, part in parts:
         report(name, part, model, args.threshold)
     demand_report(judged, index, args.errors)
+    multilingual_report(multilingual)
     conversation_report(exchanges, args.errors)
     if args.errors:
         for o in dev:
