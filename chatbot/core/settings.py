@@ -106,7 +106,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("KNOWLEDGE_DIR", "knowledge", "FAQ Markdown, departments.yaml, synonyms.yaml, closures.yaml", path),
+    Setting("KNOWLEDGE_DIR", "knowledge",
+            "FAQ Markdown, departments.yaml, synonyms.yaml, closures.yaml, readings.yaml", path),
     Setting("INDEX_DIR", "var/index", "Versioned search indexes; `current` points at the one served", path),
     Setting("DB_URL", "sqlite:///var/chatbot.sqlite3",
             "Conversation log database: a SQLite file URL, or postgresql://user@host:port/db shared by servers", text),

@@ -1,4 +1,4 @@
-"""Knowledge: the FAQ files, departments, synonyms and closures staff keep, loaded and checked, and opening hours.
+"""Knowledge: the FAQs, departments, synonyms, closures and readings staff keep, loaded and checked; opening hours.
 
 Loading reads files and nothing else; everything past loading (hours, snapshots) is pure.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 from chatbot.knowledge.faqs import load_faqs, question_key
 from chatbot.knowledge.model import FAQ, Closure, Department, FaqText, KnowledgeBase, Problem
 from chatbot.knowledge.problems import Collector
-from chatbot.knowledge.sidefiles import load_closures, load_departments, load_synonyms
+from chatbot.knowledge.sidefiles import load_closures, load_departments, load_readings, load_synonyms
 
 __all__ = ["FAQ", "Closure", "Department", "FaqText", "KnowledgeBase", "Problem", "content_hash", "load_knowledge",
            "question_key"]
@@ -31,7 +31,8 @@ def load_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     faqs = load_faqs(root / "faq", set(departments), problems)
     if not any(f.published for f in faqs):
         Collector(problems, root / "faq").error(0, "no_faqs")
-    kb = KnowledgeBase(tuple(faqs), departments, default, synonyms, closures, content_hash(root))
+    readings = load_readings(root / "readings.yaml", problems)
+    kb = KnowledgeBase(tuple(faqs), departments, default, synonyms, closures, content_hash(root), readings)
     return kb, problems
 
 

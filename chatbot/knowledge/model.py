@@ -128,6 +128,7 @@ class KnowledgeBase:
     synonyms: dict[str, tuple[str, ...]]
     closures: tuple[Closure, ...]
     content_hash: str
+    readings: dict[str, str] = field(default_factory=dict)  # word → hiragana, for furigana (readings.yaml)
 
     @property
     def published(self) -> tuple[FAQ, ...]:

@@ -1,10 +1,11 @@
-"""The YAML files beside the FAQs: departments and their hours, synonyms, closures."""
+"""The YAML files beside the FAQs: departments and their hours, synonyms, closures, readings."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 from chatbot.core.messages import Ref
 from chatbot.knowledge.model import Closure, Department, Problem
@@ -118,16 +119,21 @@ def _topics(value: object, department: str, line: int, out: Collector, seen: dic
     return tuple(topics)
 
 
-def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
-    """``canonical: [variant, ...]``; variants are rewritten to the canonical word."""
+def _word_mapping(path: Path, problems: list[Problem]) -> tuple[Collector, dict[Any, Any], dict[str, int]]:
+    """A file of ``word: value`` lines, the collector its problems go to, and each word's line."""
     out = Collector(problems, path)
     data = read_yaml(path, out)
     if data is None:
-        return {}
+        return out, {}, {}
     if not isinstance(data, dict):
         out.error(1, "not_mapping")
-        return {}
-    lines = key_lines(path)
+        return out, {}, {}
+    return out, data, key_lines(path)
+
+
+def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    """``canonical: [variant, ...]``; variants are rewritten to the canonical word."""
+    out, data, lines = _word_mapping(path, problems)
     synonyms: dict[str, tuple[str, ...]] = {}
     for canonical, variants in data.items():
         if not isinstance(variants, list) or not all(isinstance(v, str) and v for v in variants):
@@ -136,6 +142,23 @@ def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, .
             continue
         synonyms[str(canonical)] = tuple(variants)
     return synonyms
+
+
+_HIRAGANA_READING = re.compile(r"[ぁ-ゖー]+")
+
+
+def load_readings(path: Path, problems: list[Problem]) -> dict[str, str]:
+    """``word: reading`` in hiragana: furigana for the words Sudachi reads wrong (chatbot.text.ruby). Optional."""
+    if not path.is_file():
+        return {}
+    out, data, lines = _word_mapping(path, problems)
+    readings: dict[str, str] = {}
+    for word, reading in data.items():
+        if not isinstance(reading, str) or not _HIRAGANA_READING.fullmatch(reading) or not str(word).strip():
+            out.error(lines.get(str(word), 1), "bad_reading", word=word)
+            continue
+        readings[str(word)] = reading
+    return readings
 
 
 def load_closures(path: Path, problems: list[Problem]) -> tuple[Closure, ...]:

@@ -17,6 +17,7 @@ def dump(kb: KnowledgeBase) -> dict[str, Any]:
         "content_hash": kb.content_hash,
         "default_department": kb.default_department,
         "synonyms": {k: list(v) for k, v in kb.synonyms.items()},
+        "readings": dict(kb.readings),
         "faqs": [_faq(f) for f in kb.faqs],
         "departments": [_department(d) for d in kb.departments.values()],
         "closures": [{"start": c.start.isoformat(), "end": c.end.isoformat(), "reason": c.reason,
@@ -43,7 +44,8 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
     closures = tuple(Closure(dt.date.fromisoformat(c["start"]), dt.date.fromisoformat(c["end"]), c["reason"],
                              tuple(c["departments"])) for c in data["closures"])
     synonyms = {k: tuple(v) for k, v in data["synonyms"].items()}
-    return KnowledgeBase(faqs, departments, data["default_department"], synonyms, closures, data["content_hash"])
+    return KnowledgeBase(faqs, departments, data["default_department"], synonyms, closures, data["content_hash"],
+                         dict(data.get("readings", {})))
 
 
 def _faq(f: FAQ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ class ReplyKey:
     faq_id: str | None  # a suggestion the citizen picked
     previous: str | None  # the FAQ the conversation is about
     index_version: str
+    furigana: bool = False  # readings over the kanji (chatbot.text.ruby)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ the same moment always gets the same reply.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
+from collections.abc import Mapping
 
 from chatbot.core import languages, messages
 from chatbot.knowledge import FAQ, Closure, Department, hours
@@ -19,13 +21,14 @@ from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
 from chatbot.serving import talk
 from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
-from chatbot.text import Analysis, Analyzer
+from chatbot.text import Analysis, Analyzer, ruby
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
 # A request for a person inside a message this long (content words) that an FAQ answers is a question
 # with a wish attached: the answer comes with the contact card anyway.
 QUESTION_TOKENS = 8
 MAX_SUGGESTIONS = 3  # taken from the hits behind the answer (search.decision.CANDIDATES)
+CARD_TEXTS = ("name", "status_text", "hours_text", "location", "note")  # what furigana goes over on a card
 LIKELY = 0.2  # a request for a person naming a matter no FAQ answers goes to its two likeliest FAQs' office
 
 
@@ -174,6 +177,24 @@ def contact_card(department: Department, closures: tuple[Closure, ...], now: dt.
         hours_text=hours.format_weekly(hours.weekly_summary(department), lang),
         next_open=state.next_open.isoformat() if state.next_open else None,
     )
+
+
+def with_furigana(reply: Reply, readings: Mapping[str, str]) -> Reply:
+    """The reply with readings over the kanji of what it says in Japanese: its message and the FAQ's question
+    and answer (``"furigana": true`` in the API). Text in other languages is left as it is."""
+    if reply.lang != languages.DEFAULT:
+        return reply
+    faq = reply.faq and dataclasses.replace(reply.faq, question=ruby.furigana(reply.faq.question, readings),
+                                           answer=ruby.furigana(reply.faq.answer, readings))
+    return dataclasses.replace(reply, message=ruby.furigana(reply.message, readings), faq=faq)
+
+
+def card_with_furigana(card: ContactCard, readings: Mapping[str, str], lang: str) -> ContactCard:
+    """The contact card with readings over the kanji of its Japanese text (name, opening hours, place, note)."""
+    if lang != languages.DEFAULT:
+        return card
+    return dataclasses.replace(card, **{name: ruby.furigana(value, readings) for name in CARD_TEXTS
+                                        if (value := getattr(card, name))})
 
 
 def _online_links(faqs: list[FAQ], index: ServingIndex, lang: str) -> tuple[Link, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -10,7 +11,16 @@ from typing import Any
 from sudachipy import Dictionary, SplitMode
 
 from chatbot.text import english
-from chatbot.text.base import BREAK_POS, FUNCTION_WORD, Analysis, Morpheme, char_bigrams, normalize, to_katakana
+from chatbot.text.base import (
+    BREAK_POS,
+    FUNCTION_WORD,
+    Analysis,
+    Morpheme,
+    char_bigrams,
+    normalize,
+    to_hiragana,
+    to_katakana,
+)
 
 _SPLIT_MODES = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}
 _LONE_KANJI = re.compile(r"[\u3400-\u9fff]")
@@ -61,6 +71,21 @@ class JapaneseAnalyzer:
                                                               for e in self._dictionary.lookup(surface)}))
             others = tuple(r for r in self._kanji_readings[surface] if r != reading)
         return [Morpheme(m.normalized_form(), reading, m.part_of_speech()[0], others)]
+
+
+_reader_lock = threading.Lock()
+
+
+@functools.cache
+def _reader() -> Any:
+    return Dictionary().tokenizer(SplitMode.C)
+
+
+def readings(text: str) -> list[tuple[str, str]]:
+    """Each word of ``text`` as written and as read, in hiragana: the words furigana go over. Long units
+    (住民票, not 住民 + 票), as a reader takes them in; an unknown word is read as it is written."""
+    with _reader_lock:
+        return [(m.surface(), to_hiragana(m.reading_form())) for m in _reader().tokenize(text)]
 
 
 def _reading_bigrams(morphemes: Sequence[Morpheme]) -> list[str]:

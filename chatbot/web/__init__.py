@@ -62,6 +62,6 @@ class AppState:
         self.live = LiveIndex(settings.index_dir, settings.reload_seconds)
         self.metrics = Metrics(self.live, settings.metrics_allow)
         self.log = ConversationLog(settings.db_url, lost=self.metrics.log_lost, waiting=self.metrics.log_waiting)
-        # Encoded replies by ReplyKey, encoded contact cards by (index version, department, language, minute).
+        # Encoded replies by ReplyKey, encoded contact cards by (index version, department, language, minute, furigana).
         self.replies: BoundedMemo[tuple[Reply, bytes]] = BoundedMemo(MEMO_SIZE)
         self.cards: BoundedMemo[bytes] = BoundedMemo(MEMO_SIZE)

@@ -14,7 +14,7 @@ from chatbot.core import chars, ids, languages
 from chatbot.knowledge import hours
 from chatbot.search.versions import IndexFailure
 from chatbot.serving.reply import Reply, ReplyKey
-from chatbot.serving.respond import contact_card, respond
+from chatbot.serving.respond import card_with_furigana, contact_card, respond, with_furigana
 from chatbot.store.log import Turn
 from chatbot.web.errors import ApiError
 from chatbot.web.ratelimit import limiter, parse_rules
@@ -106,6 +106,9 @@ def chat() -> ResponseReturnValue:
     previous = body.get("previous_faq_id")  # an id no longer published (a reindex in between) just starts afresh
     if previous is not None and not isinstance(previous, str):
         raise ApiError(400, "err_bad_previous_faq_id")
+    furigana = body.get("furigana", False)
+    if not isinstance(furigana, bool):
+        raise ApiError(400, "err_bad_furigana")
     try:
         index = state.live.get()  # one version for the whole request
     except IndexFailure:
@@ -118,14 +121,21 @@ def chat() -> ResponseReturnValue:
         reply = respond(index, question, lang=lang, faq_id=faq_id, previous=previous,
                         threshold=settings.answer_threshold, suggest_threshold=settings.suggest_threshold,
                         greeting_faqs=settings.greeting_faqs)
+        if furigana:
+            reply = with_furigana(reply, index.kb.readings)
         return reply, json.dumps(reply.to_json(), ensure_ascii=False).encode()
 
+    def card() -> bytes:
+        contact = contact_card(reply.department, index.kb.closures, minute, reply.lang)
+        if furigana:
+            contact = card_with_furigana(contact, index.kb.readings, reply.lang)
+        return json.dumps(contact.to_json(), ensure_ascii=False).encode()
+
     # Citizens ask the same few questions: replies are memoised by everything they depend on, encoded once.
-    key = ReplyKey(question, lang, faq_id, previous if previous in index.faqs else None, index.version)
+    key = ReplyKey(question, lang, faq_id, previous if previous in index.faqs else None, index.version, furigana)
     reply, encoded = state.replies.get(key, drafted)
     minute = hours.to_minute(now)  # opening hours change on whole minutes only
-    contact = state.cards.get((index.version, reply.department.key, reply.lang, minute), lambda: json.dumps(
-        contact_card(reply.department, index.kb.closures, minute, reply.lang).to_json(), ensure_ascii=False).encode())
+    contact = state.cards.get((index.version, reply.department.key, reply.lang, minute, furigana), card)
     answer_id = ids.answer_id()
     state.log.record_turn(Turn(answer_id, now, message, reply.type, reply.faq.id if reply.faq else None,
                                reply.confidence, index.version, reply.lang))

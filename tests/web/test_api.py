@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -79,6 +80,7 @@ def test_chosen_suggestion_answers_that_faq(client) -> None:
     ({"json": {"message": "!", "lang": []}}, 400, "bad_lang"),  # unhashable: was a 500
     ({"json": {"message": "住民票", "faq_id": 7}}, 400, "bad_faq_id"),
     ({"json": {"message": "必要なものは？", "previous_faq_id": ["x"]}}, 400, "bad_previous_faq_id"),
+    ({"json": {"message": "住民票", "furigana": "yes"}}, 400, "bad_furigana"),
     ({"data": "x" * 70000, "content_type": "application/json"}, 413, "too_large"),
 ])
 def test_bad_requests_get_json_4xx(client, kwargs: dict, status: int, code: str) -> None:
@@ -434,3 +436,17 @@ def test_forwarded_hops_decide_whose_address_is_limited(app_settings, hops: int,
     assert [ask("198.51.100.1"), ask("198.51.100.1"), ask("198.51.100.1")] == [200, 200, 429]
     # another citizen behind the same proxy has a budget of their own; without trusted hops the header is ignored
     assert ask("198.51.100.2") == (200 if separate else 429)
+
+
+def test_furigana_puts_readings_over_the_japanese_text_only_when_asked(client) -> None:
+    _, plain = chat(client, "住民票の写しがほしい")
+    assert "<ruby>" not in json.dumps(plain, ensure_ascii=False)
+    _, marked = chat(client, "住民票の写しがほしい", furigana=True)
+    assert marked["faq"]["id"] == plain["faq"]["id"] and "<ruby>住民票<rt>じゅうみんひょう</rt></ruby>" in (
+        marked["faq"]["question"] + marked["faq"]["answer"])
+    assert re.sub(r"<rt>[^<]*</rt>|</?ruby>", "", marked["faq"]["answer"]) == plain["faq"]["answer"]
+    assert "<rt>" in marked["contact"]["name"] + marked["contact"]["hours_text"]
+    _, english = chat(client, "How do I get a residence certificate?", furigana=True)
+    assert "<ruby>" not in english["message"] + (english["faq"] or {}).get("answer", "")
+    _, again = chat(client, "住民票の写しがほしい")  # replies are memoised with the flag: no ruby leaks back
+    assert "<ruby>" not in json.dumps(again, ensure_ascii=False)

@@ -45,6 +45,7 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
 
   let lang = data.lang === "en" ? "en" : "ja";
+  let furigana = false; // readings over kanji (<ruby>), asked of the server for Japanese replies
 
   // ---------------------------------------------------------------- text helpers
 
@@ -102,7 +103,7 @@
    * answer is shown literally. Links with any other scheme (javascript:, data:, ...) are
    * rendered as their text only.
    */
-  const INLINE = /\*\*([^*]+(?:\*(?!\*)[^*]*)*)\*\*|\[([^\]\n]+)\]\(([^()\s]+)\)|(https?:\/\/[^\s<>()（）「」『』、。，．]+)/g;
+  const INLINE = /\*\*([^*]+(?:\*(?!\*)[^*]*)*)\*\*|\[([^\]\n]+)\]\(([^()\s]+)\)|(https?:\/\/[^\s<>()（）「」『』、。，．]+)|<ruby>([^<]+)<rt>([^<]+)<\/rt><\/ruby>/g;
 
   function renderInline(text, depth) {
     const frag = document.createDocumentFragment();
@@ -119,9 +120,11 @@
         const label = depth < 3 ? renderInline(m[2], depth + 1) : document.createTextNode(m[2]);
         if (href && /^https?:/i.test(m[3])) frag.append(externalLink(href, label));
         else frag.append(label);
-      } else {
+      } else if (m[4] !== undefined) {
         const href = safeHttpUrl(m[4]);
         frag.append(href ? externalLink(href, m[4]) : m[4]);
+      } else {
+        frag.append(el("ruby", null, m[5], el("rt", null, m[6])));
       }
       last = m.index + m[0].length;
     }
@@ -335,6 +338,10 @@ textarea:focus-visible { outline-offset: 0; }
   background: transparent; color: inherit; font-size: 0.9em; font-weight: 700;
 }
 .header button:hover { background: rgba(127, 127, 127, 0.25); }
+.header button[aria-pressed="true"] { background: var(--cb-on-primary); color: var(--cb-primary); }
+rt { font-size: 0.6em; line-height: 1; }
+.panel:not(.furigana) rt { display: none; }
+.furigana .bubble { line-height: 2.1; }
 .header :focus-visible { outline-color: currentColor; outline-offset: 1px;
   box-shadow: 0 0 0 5px var(--cb-primary); }
 
@@ -496,6 +503,7 @@ a.call:hover { text-decoration: underline; }
 
     ui.title = el("h2", { class: "title", id: "cb-title" });
     ui.langButton = el("button", { type: "button", class: "lang" });
+    ui.rubyButton = el("button", { type: "button", class: "ruby", "aria-pressed": "false" });
     ui.closeButton = el("button", { type: "button", class: "close" });
     ui.notice = el("p", { class: "notice", id: "cb-notice" });
     ui.log = el("div", {
@@ -520,7 +528,7 @@ a.call:hover { text-decoration: underline; }
     ui.panel = el("div", {
       class: "panel", id: "cb-panel", role: "dialog", "aria-modal": "false", hidden: true,
     },
-    el("div", { class: "header" }, ui.title, ui.langButton, ui.closeButton),
+    el("div", { class: "header" }, ui.title, ui.rubyButton, ui.langButton, ui.closeButton),
     ui.notice, ui.log, ui.subject, ui.warning, ui.form);
 
     shadow.append(ui.panel, ui.launcher);
@@ -531,6 +539,7 @@ a.call:hover { text-decoration: underline; }
     });
     ui.closeButton.addEventListener("click", close);
     ui.langButton.addEventListener("click", () => setLang(lang === "ja" ? "en" : "ja"));
+    ui.rubyButton.addEventListener("click", () => setFurigana(!furigana));
     ui.panel.addEventListener("keydown", onPanelKeydown);
     ui.form.addEventListener("submit", (ev) => { ev.preventDefault(); submit(false); });
     ui.input.addEventListener("keydown", (ev) => {
@@ -555,6 +564,11 @@ a.call:hover { text-decoration: underline; }
     ui.title.textContent = t("title");
     ui.panel.setAttribute("aria-label", t("title"));
     ui.langButton.textContent = t("switch_lang");
+    ui.rubyButton.textContent = t("furigana");
+    ui.rubyButton.setAttribute("aria-label", t("furigana_label"));
+    ui.rubyButton.hidden = lang !== "ja"; // readings are for Japanese text
+    ui.rubyButton.setAttribute("aria-pressed", furigana ? "true" : "false");
+    ui.panel.classList.toggle("furigana", furigana);
     ui.langButton.setAttribute("lang", lang === "ja" ? "en" : "ja");
     ui.closeButton.textContent = t("close");
     ui.notice.textContent = t("notice");
@@ -591,6 +605,13 @@ a.call:hover { text-decoration: underline; }
       ui.greeting.remove();
       greet();
     }
+  }
+
+  /** Readings over kanji from the next reply on; readings already shown are hidden or shown again at once. */
+  function setFurigana(on) {
+    furigana = on;
+    try { sessionStorage.setItem("yotsukaido-chatbot-furigana", on ? "1" : ""); } catch (e) { /* blocked */ }
+    applyTexts();
   }
 
   // ----------------------------------------------------------- open and close
@@ -725,6 +746,7 @@ a.call:hover { text-decoration: underline; }
       const body = { message, lang: sentLang };
       if (faqId) body.faq_id = faqId;
       if (subject) body.previous_faq_id = subject.id;
+      if (furigana && sentLang === "ja") body.furigana = true;
       const res = await postJson("/api/chat", body);
       typing.remove();
       if (res.ok && res.body && res.body.type) renderReply(res.body, sentLang);
@@ -801,7 +823,7 @@ a.call:hover { text-decoration: underline; }
       const cite = faq.updated
         ? tl("source", { question: faq.question || "", updated: faq.updated })
         : tl("source_no_date", { question: faq.question || "" });
-      source.append(el("p", { text: cite }));
+      source.append(el("p", null, renderInline(cite, 1)));
       const href = faq.url ? safeHttpUrl(faq.url) : null;
       if (href) source.append(el("p", null, externalLink(href, tl("official_link"), "official")));
       bubble.append(source);
@@ -829,13 +851,13 @@ a.call:hover { text-decoration: underline; }
   function renderContact(c, tl) {
     const box = el("section", { class: "contact" });
     box.append(el("h3", { text: tl("contact_heading") }));
-    if (c.name) box.append(el("p", { class: "name", text: c.name }));
+    if (c.name) box.append(el("p", { class: "name" }, renderInline(String(c.name), 1)));
     const status = el("p", { class: "open-status" },
       el("span", { class: c.open_now ? "status open" : "status closed",
         text: tl(c.open_now ? "open_now" : "closed_now") }),
-      c.status_text ? String(c.status_text) : null);
+      c.status_text ? renderInline(String(c.status_text), 1) : null);
     box.append(status);
-    if (c.hours_text) box.append(el("p", null, tl("hours"), String(c.hours_text)));
+    if (c.hours_text) box.append(el("p", null, tl("hours"), renderInline(String(c.hours_text), 1)));
     const tel = typeof c.tel_uri === "string" && /^tel:\+?[0-9-]{3,20}$/.test(c.tel_uri) ? c.tel_uri : null;
     if (tel) {
       const call = el("a", { class: "call", href: tel }, tl("call", { phone: c.phone || tel.slice(4) }));
@@ -848,8 +870,8 @@ a.call:hover { text-decoration: underline; }
     }
     const url = c.url ? safeHttpUrl(c.url) : null;
     if (url) box.append(el("p", null, externalLink(url, tl("contact_url"))));
-    if (c.location) box.append(el("p", null, tl("location"), String(c.location)));
-    if (c.note) box.append(el("p", { text: String(c.note) }));
+    if (c.location) box.append(el("p", null, tl("location"), renderInline(String(c.location), 1)));
+    if (c.note) box.append(el("p", null, renderInline(String(c.note), 1)));
     return box;
   }
 
@@ -927,6 +949,7 @@ a.call:hover { text-decoration: underline; }
     try {
       const saved = sessionStorage.getItem("yotsukaido-chatbot-lang");
       if (!data.lang && (saved === "ja" || saved === "en")) lang = saved;
+      furigana = sessionStorage.getItem("yotsukaido-chatbot-furigana") === "1";
     } catch (e) { /* storage blocked */ }
     build();
     syncModal();

@@ -68,7 +68,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium chromium-driver (or `make browser`)")
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium chromium-driver (or `make system`)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -131,5 +131,5 @@ def screenshot() -> Callable[[object, str], Path]:
 @pytest.fixture(scope="session")
 def axe_source() -> Path:
     if not AXE.exists():
-        pytest.fail(f"{AXE} not found: run `npm ci --no-audit --no-fund` (or `make browser`)")
+        pytest.fail(f"{AXE} not found: run `npm ci --no-audit --no-fund` (or `make system`)")
     return AXE

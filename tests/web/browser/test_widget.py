@@ -544,3 +544,37 @@ def test_demo_page_documents_the_embed(open_page, server_url):
     assert "script-src 'self'" in response.headers.get("content-security-policy", "")
     forged = page.request.get(server_url + "/", headers={"Host": "evil.example"})
     assert forged.ok and "evil.example" not in forged.text()
+
+
+def test_furigana_puts_readings_over_kanji_on_a_320px_phone(open_page, texts, screenshot):
+    page = open_page({"width": 320, "height": 640})
+    widget = Widget(page, texts)
+    widget.open()
+    toggle = widget.panel.get_by_role("button", name=texts["ja"]["furigana_label"])
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    plain, body = widget.ask(IN_SCOPE, "answer")
+    assert "<ruby>" not in dump(body)
+    expect(plain.locator("ruby")).to_have_count(0)
+
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    with page.expect_request(lambda r: r.url.endswith("/api/chat")) as sent:
+        reply, body = widget.ask(IN_SCOPE, "answer")
+    assert sent.value.post_data_json["furigana"] is True
+    readings = reply.evaluate("""row => [...row.querySelectorAll('ruby')].map(r => [r.firstChild.textContent,
+        r.querySelector('rt').textContent, getComputedStyle(r.querySelector('rt')).display])""")
+    assert ["申請", "しんせい"] in [[base, rt] for base, rt, _ in readings], readings
+    assert all(shown != "none" for _, _, shown in readings)
+    expect(reply.locator(".contact .name ruby").first).to_be_visible()  # the office's name too
+    expect(reply).not_to_contain_text("<ruby>")
+    overflow = page.evaluate("""() => {
+        const log = document.getElementById('yotsukaido-chatbot').shadowRoot.querySelector('.log');
+        return {page: document.documentElement.scrollWidth - window.innerWidth, log: log.scrollWidth - log.clientWidth};
+    }""")
+    assert overflow["page"] <= 0 and overflow["log"] <= 0, overflow
+    reply.locator(".md").first.scroll_into_view_if_needed()
+    screenshot(page, "phone-furigana")
+
+    toggle.click()  # off: the readings already shown are hidden at once
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert reply.evaluate("row => getComputedStyle(row.querySelector('rt')).display") == "none"
