@@ -414,6 +414,9 @@ a.call:hover { text-decoration: underline; }
   border-radius: 0.4em; background: #fff; font-size: 1.1em; line-height: 1;
 }
 .feedback button[aria-pressed="true"] { background: #dbe7ff; border: 2px solid var(--cb-focus); }
+.speak { min-height: 2.75em; min-width: 2.75em; margin: 0.4em 0 0; border: 1px solid #767676; border-radius: 0.4em;
+  background: #fff; color: #1a1a1a; font-size: 1em; }
+.speak[aria-pressed="true"] { background: #dbe7ff; border: 2px solid var(--cb-focus); }
 .feedback button[aria-disabled="true"] { cursor: default; }
 .thanks { color: #0b5c27; font-weight: 700; }
 .thanks.error { color: #8c1d18; }
@@ -818,7 +821,8 @@ a.call:hover { text-decoration: underline; }
       bubble.append(renderMarkdown(reply.message));
     }
     if (reply.type === "answer" && faq) {
-      bubble.append(renderMarkdown(faq.answer));
+      const answer = renderMarkdown(faq.answer);
+      bubble.append(answer, renderSpeak(answer, L, tl));
       const source = el("div", { class: "source" });
       const cite = faq.updated
         ? tl("source", { question: faq.question || "", updated: faq.updated })
@@ -904,6 +908,61 @@ a.call:hover { text-decoration: underline; }
     const titleId = "cb-chips-" + Math.random().toString(36).slice(2, 9);
     return el("div", { class: "chips", role: "group", "aria-labelledby": titleId },
       el("p", { class: "chips-title", id: titleId, text: heading }), list);
+  }
+
+  // ---------------------------------------------------------------- read aloud
+
+  const VOICE_LANGS = { ja: "ja-JP", en: "en-US" };
+  const speakButtons = new Set();
+
+  function hasVoice(language) {
+    const synth = window.speechSynthesis;
+    if (!synth || typeof synth.getVoices !== "function") return false;
+    const prefix = (VOICE_LANGS[language] || language).slice(0, 2).toLowerCase();
+    return synth.getVoices().some((v) => String(v.lang).toLowerCase().replace("_", "-").startsWith(prefix));
+  }
+
+  /** What a voice should say: the text as shown (readings over kanji left out: the voice reads the kanji),
+   * one block a line, URLs left out, and phone numbers digit by digit (043-421-2111, not "forty-three"). */
+  function speechText(node) {
+    const copy = node.cloneNode(true);
+    copy.querySelectorAll("rt").forEach((rt) => rt.remove());
+    const blocks = [...copy.querySelectorAll("p, li")];
+    const text = (blocks.length ? blocks.map((b) => b.textContent) : [copy.textContent]).join("\n");
+    return text
+      .replace(/https?:\/\/\S+/g, "")
+      .replace(/\d{2,5}(?:-\d{1,4}){1,3}/g,
+        (phone) => phone.split("-").map((part) => part.split("").join(" ")).join("、"))
+      .replace(/[ \t]+/g, " ").trim();
+  }
+
+  /** 🔊 for one answer, in the reply's language; hidden while the browser has no voice for it. */
+  function renderSpeak(node, language, tl) {
+    const button = el("button", { type: "button", class: "speak", "aria-pressed": "false",
+      "aria-label": tl("speak"), title: tl("speak") }, "🔊");
+    button.dataset.lang = language;
+    button.hidden = !hasVoice(language);
+    speakButtons.add(button);
+    button.addEventListener("click", () => {
+      const synth = window.speechSynthesis;
+      const speaking = button.getAttribute("aria-pressed") === "true";
+      synth.cancel();
+      speakButtons.forEach((b) => b.setAttribute("aria-pressed", "false"));
+      if (speaking) return;
+      const utterance = new SpeechSynthesisUtterance(speechText(node));
+      utterance.lang = VOICE_LANGS[language] || language;
+      utterance.addEventListener("end", () => button.setAttribute("aria-pressed", "false"));
+      button.setAttribute("aria-pressed", "true");
+      synth.speak(utterance);
+    });
+    return button;
+  }
+
+  // Voices arrive after the page loads in some browsers: show the buttons whose language has one now.
+  if (window.speechSynthesis && typeof window.speechSynthesis.addEventListener === "function") {
+    window.speechSynthesis.addEventListener("voiceschanged", () => {
+      speakButtons.forEach((b) => { b.hidden = !hasVoice(b.dataset.lang); });
+    });
   }
 
   /** 👍/👎 for one answer; `answer.rated` is shared by every prompt for it (a "thanks" repeats the prompt). */

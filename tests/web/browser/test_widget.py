@@ -578,3 +578,46 @@ def test_furigana_puts_readings_over_kanji_on_a_320px_phone(open_page, texts, sc
     toggle.click()  # off: the readings already shown are hidden at once
     expect(toggle).to_have_attribute("aria-pressed", "false")
     assert reply.evaluate("row => getComputedStyle(row.querySelector('rt')).display") == "none"
+
+
+# The browser's own speech engine has no voices in headless Chromium: this stands in for one Japanese voice
+# and records what the widget asks it to say (the widget itself runs unchanged).
+ONE_JAPANESE_VOICE = """
+window.__spoken = [];
+speechSynthesis.getVoices = () => [{lang: 'ja-JP', name: 'test voice', localService: true, default: true}];
+speechSynthesis.speak = (u) => window.__spoken.push({lang: u.lang, text: u.text});
+"""
+
+
+def test_read_aloud_speaks_the_answer_in_its_language_with_phone_numbers_as_digits(open_page, texts):
+    page = open_page(DESKTOP)
+    page.add_init_script(ONE_JAPANESE_VOICE)
+    page.reload()
+    widget = Widget(page, texts)
+    widget.open()
+    reply, body = widget.ask("市役所の開庁時間は？", "answer")
+    speak = reply.get_by_role("button", name=texts["ja"]["speak"])
+    expect(speak).to_be_visible()
+    speak.click()
+    expect(speak).to_have_attribute("aria-pressed", "true")
+    spoken = page.evaluate("window.__spoken")
+    assert len(spoken) == 1 and spoken[0]["lang"] == "ja-JP", spoken
+    said = spoken[0]["text"]
+    assert said.splitlines()[0] in body["faq"]["answer"].replace("**", "") and "**" not in said and "http" not in said
+    for phone in re.findall(r"\d{2,5}(?:-\d{1,4}){1,3}", body["faq"]["answer"]):
+        assert phone not in said and " ".join(phone.split("-")[0]) in said  # 043 as "0 4 3"
+    speak.click()  # a second press stops it
+    expect(speak).to_have_attribute("aria-pressed", "false")
+
+    widget.panel.get_by_role("button", name=texts["ja"]["furigana_label"]).click()
+    marked, _ = widget.ask("住民票の写しがほしい", "answer")
+    marked.get_by_role("button", name=texts["ja"]["speak"]).click()
+    assert "じゅうみんひょう" not in page.evaluate("window.__spoken")[-1]["text"]  # the voice reads the kanji
+
+
+def test_no_read_aloud_button_without_a_voice_for_the_language(open_page, texts):
+    page = open_page(DESKTOP)  # headless Chromium: no voices at all
+    widget = Widget(page, texts)
+    widget.open()
+    reply, _ = widget.ask(IN_SCOPE, "answer")
+    expect(reply.locator("button.speak")).to_be_hidden()
