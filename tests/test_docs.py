@@ -20,8 +20,8 @@ def documented_error_codes(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9_]+", text))
 
 
-def missing_translations(catalogue: dict[str, dict[str, str]]) -> list[str]:
-    return [f"{key}: {code}" for key, entry in catalogue.items() for code in languages.CODES if code not in entry]
+def missing_translations(catalogue: dict[str, dict[str, str]], codes: tuple[str, ...] = languages.CODES) -> list[str]:
+    return [f"{key}: {code}" for key, entry in catalogue.items() for code in codes if code not in entry]
 
 
 def test_readme_lists_every_setting_with_its_default() -> None:
@@ -41,6 +41,8 @@ def test_every_error_code_is_in_the_api_docs() -> None:
 
 
 def test_every_message_exists_in_every_language() -> None:
-    assert missing_translations(messages.catalogue()) == []
+    assert missing_translations(messages.citizen_catalogue()) == []
+    assert missing_translations(messages.staff_catalogue(), languages.STAFF) == []
+    assert not messages.citizen_catalogue().keys() & messages.staff_catalogue().keys()
     assert missing_translations({"only_japanese": {"ja": "こんにちは"}}) == [
         f"only_japanese: {code}" for code in languages.CODES if code != "ja"]

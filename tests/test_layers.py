@@ -25,7 +25,7 @@ ALLOWED = {
 # Third-party library → the modules (path prefixes under chatbot/) allowed to import it.
 OWNERS = {
     "flask": ("web/",), "werkzeug": ("web/",), "gunicorn": ("web/",), "prometheus_client": ("web/",),
-    "limits": ("web/",), "redis": ("web/",),
+    "limits": ("web/",), "redis": ("web/",), "lingua": ("core/languages.py",),
     "sqlite3": ("store/",), "psycopg": ("store/",),
     "sudachipy": ("text/japanese.py",),
     "faiss": ("search/",), "torch": ("search/",), "sentence_transformers": ("search/",), "tokenizers": ("search/",),

@@ -1,8 +1,9 @@
 """The message catalogue: every user-facing text, keyed by message and then by language code.
 
 Texts are rendered at the edge, in the language asked for, following the registry's fallback chain
-(chatbot.core.languages); ``tests/test_docs.py`` checks that every key exists in every language, so
-the chain is a safety net rather than a habit. A value that is itself text (a fragment such as
+(chatbot.core.languages). What citizens see (messages.yaml) exists in every language the service speaks,
+what staff see (staff_messages.yaml) in the staff languages; ``tests/test_docs.py`` checks both, so the chain
+is a safety net rather than a habit. A value that is itself text (a fragment such as
 "a list of strings") is passed as ``Ref(key)`` and rendered in the same language as its message.
 """
 
@@ -17,7 +18,8 @@ import yaml
 
 from chatbot.core import languages
 
-_FILE = Path(__file__).with_name("messages.yaml")
+_CITIZENS = Path(__file__).with_name("messages.yaml")  # every language the service speaks
+_STAFF = Path(__file__).with_name("staff_messages.yaml")  # the staff languages (languages.STAFF)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,19 @@ class Ref:
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    with _FILE.open(encoding="utf-8") as fh:
+    """Citizens' and staff's texts, one mapping (a key is in one file or the other)."""
+    return {**citizen_catalogue(), **staff_catalogue()}
+
+
+@cache
+def citizen_catalogue() -> dict[str, dict[str, str]]:
+    with _CITIZENS.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@cache
+def staff_catalogue() -> dict[str, dict[str, str]]:
+    with _STAFF.open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 

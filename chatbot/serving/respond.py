@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from chatbot.core import languages, messages
-from chatbot.knowledge import FAQ, Closure, Department, hours
+from chatbot.knowledge import FAQ, Closure, Department, FaqText, hours
 from chatbot.search import followup
 from chatbot.search.decision import decide
 from chatbot.search.engine import Hit
@@ -181,17 +181,22 @@ def contact_card(department: Department, closures: tuple[Closure, ...], now: dt.
 
 def with_furigana(reply: Reply, readings: Mapping[str, str]) -> Reply:
     """The reply with readings over the kanji of what it says in Japanese: its message and the FAQ's question
-    and answer (``"furigana": true`` in the API). Text in other languages is left as it is."""
-    if reply.lang != languages.DEFAULT:
+    and answer (``"furigana": true`` in the API), for a reply in Japanese or やさしい日本語 (whose FAQ text is the
+    Japanese one until it is translated). Text in other languages is left as it is."""
+    if not languages.LANGUAGES[reply.lang].japanese:
         return reply
-    faq = reply.faq and dataclasses.replace(reply.faq, question=ruby.furigana(reply.faq.question, readings),
-                                           answer=ruby.furigana(reply.faq.answer, readings))
+    faq = reply.faq
+    if faq is not None:
+        used, shown = faq.text(reply.lang)
+        marked = FaqText(ruby.furigana(shown.question, readings), ruby.furigana(shown.answer, readings))
+        faq = (dataclasses.replace(faq, question=marked.question, answer=marked.answer) if used == languages.DEFAULT
+               else dataclasses.replace(faq, translations={**faq.translations, used: marked}))
     return dataclasses.replace(reply, message=ruby.furigana(reply.message, readings), faq=faq)
 
 
 def card_with_furigana(card: ContactCard, readings: Mapping[str, str], lang: str) -> ContactCard:
     """The contact card with readings over the kanji of its Japanese text (name, opening hours, place, note)."""
-    if lang != languages.DEFAULT:
+    if not languages.LANGUAGES[lang].japanese:
         return card
     return dataclasses.replace(card, **{name: ruby.furigana(value, readings) for name in CARD_TEXTS
                                         if (value := getattr(card, name))})

@@ -14,6 +14,7 @@ from chatbot.core import languages, messages
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 TEXTS_TOKEN = "__CHATBOT_TEXTS__"
+LANGUAGES_TOKEN = "__CHATBOT_LANGUAGES__"
 WIDGET_PREFIX = "widget_"
 
 
@@ -47,9 +48,13 @@ def widget_etag() -> str:
 
 @cache
 def widget_source() -> str:
-    """widget.js with its UI text filled in from messages.yaml, so all wording stays in one place."""
+    """widget.js with its UI text filled in from messages.yaml and its language menu from the registry, so all
+    wording and every language stay in one place."""
     source = resources.files("chatbot.web").joinpath("static/widget.js").read_text(encoding="utf-8")
     keys = [key for key in messages.catalogue() if key.startswith(WIDGET_PREFIX)]
     texts = {lang: {key.removeprefix(WIDGET_PREFIX): messages.template(key, lang) for key in keys}
              for lang in languages.CODES}
-    return source.replace(TEXTS_TOKEN, json.dumps(texts, ensure_ascii=False))
+    menu = [{"code": lang.code, "name": lang.name, "voice": lang.voice or lang.code, "japanese": lang.japanese}
+            for lang in languages.LANGUAGES.values()]
+    return (source.replace(TEXTS_TOKEN, json.dumps(texts, ensure_ascii=False))
+            .replace(LANGUAGES_TOKEN, json.dumps(menu, ensure_ascii=False)))

@@ -10,9 +10,20 @@ from chatbot.core.messages import Ref
 
 @pytest.mark.parametrize(("text", "code"), [
     ("マイナンバーカードを作りたい", "ja"), ("How do I get a My Number card?", "en"), ("DXってなに", "ja"),
-    ("12345", "ja"), ("", "ja")])
-def test_detection_is_script_first(text: str, code: str) -> None:
+    ("12345", "ja"), ("", "ja"),
+    ("児童手当", "ja"), ("特別児童扶養手当", "ja"), ("固定資産税 paypay", "ja"),  # kanji only, or with a Latin word
+    ("我想办理转出手续", "zh"), ("マイナンバー卡怎么申请", "zh"),  # simplified forms, even beside katakana
+    ("외국인 등록은 어디서 하나요?", "ko"), ("मेरो बच्चाको भत्ता कसरी पाउने?", "ne"),
+    ("Tôi muốn chuyển nhà", "vi"), ("toi muon chuyen nha cua toi", "vi"),  # with or without its letters
+    ("Como faço para pagar o imposto?", "pt"), ("Paano po mag-apply ng My Number card?", "tl"),
+    ("thx", "en"), ("go on", "en"), ("What is Mynaportal?", "en"), ("Yotsukaido open data", "en"),
+    ("obrigado", "pt"), ("salamat po", "tl")])
+def test_detection_is_script_first_then_words(text: str, code: str) -> None:
     assert languages.detect(text) == code
+
+
+def test_easy_japanese_is_chosen_never_detected() -> None:
+    assert languages.detect("びょういんは どこですか") == "ja" and languages.chain("easy") == ("easy", "ja")
 
 
 def test_every_chain_starts_with_itself_and_ends_with_the_default() -> None:

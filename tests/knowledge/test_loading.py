@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -201,8 +202,8 @@ def test_an_unknown_language_code_is_an_error(kb_dir: Path) -> None:
 def test_a_departments_old_name_en_is_explained(kb_dir: Path) -> None:
     path = kb_dir / "departments.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("    i18n:\n      en:\n        name: Citizens Division\n",
-                                 "    name_en: Citizens Division\n", 1), encoding="utf-8")
+    path.write_text(re.sub(r"    i18n:\n      en:\n        name: Citizens Division\n(?:      .*\n)*",
+                           "    name_en: Citizens Division\n", text, count=1), encoding="utf-8")
     kb, problems = load_knowledge(kb_dir)
     assert [(p.code, p.values["value"]) for p in problems] == [("old_department_name", "shimin")]
     assert problems[0].line == text.splitlines().index("  shimin:") + 1

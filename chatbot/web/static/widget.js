@@ -6,12 +6,13 @@
  *
  * Optional data attributes on that <script> tag:
  *   data-city      city name shown in the title and greeting (default 四街道市)
- *   data-city-en   the city name in the English UI (default: data-city)
+ *   data-city-en   the city name in Latin-script UIs (English, Vietnamese, …; default: data-city)
  *   data-color     primary colour, #rgb or #rrggbb (default #00693e); text on it is
  *                  chosen black or white automatically to keep contrast AA
  *   data-greeting  Japanese greeting replacing the default one
  *   data-greeting-en  English greeting replacing the default one
- *   data-lang      initial language: ja (default) or en
+ *   data-lang      initial language: a code of the language menu (ja by default; easy, en, zh, ko, vi, tl,
+ *                  ne, pt), as registered in chatbot/core/languages.py
  *   data-position  right (default) or left
  *
  * The API is called on the origin the script itself was loaded from. Everything lives
@@ -19,13 +20,15 @@
  * and a strict Content-Security-Policy (no 'unsafe-inline') is enough. The widget never
  * uses innerHTML: all user and server text goes into the page as text nodes.
  *
- * All UI text comes from chatbot/messages.yaml (keys widget_*, used here without the prefix); the server replaces the
- * token below with {"ja": {...}, "en": {...}}.
+ * All UI text comes from chatbot/core/messages.yaml (keys widget_*, used here without the prefix); the server
+ * replaces the tokens below with {"ja": {...}, "en": {...}, ...} and the language menu.
  */
 (function () {
   "use strict";
 
   const TEXTS = __CHATBOT_TEXTS__;
+  const LANGUAGES = __CHATBOT_LANGUAGES__; // [{code, name, voice, japanese}] from chatbot/core/languages.py
+  const LANGUAGE = Object.fromEntries(LANGUAGES.map((l) => [l.code, l]));
 
   // The <script> tag that loaded us (a tag manager may insert it without currentScript).
   const script = document.currentScript || [...document.querySelectorAll("script[src]")]
@@ -36,15 +39,15 @@
   const API = new URL(script.src, document.baseURI).origin;
   const data = script.dataset;
   const CITY_JA = data.city || "四街道市";
-  const CITY = {
-    ja: CITY_JA,
-    en: data.cityEn || (CITY_JA === "四街道市" ? "Yotsukaido City" : CITY_JA),
-  };
+  const CITY_EN = data.cityEn || (CITY_JA === "四街道市" ? "Yotsukaido City" : CITY_JA);
+  /** The city's name in a language: as written in kanji for Japanese and Chinese, else in Latin letters. */
+  const cityName = (language) => (LANGUAGE[language] && LANGUAGE[language].japanese) || language === "zh"
+    ? CITY_JA : CITY_EN;
   const POSITION = data.position === "left" ? "left" : "right";
   const REQUEST_TIMEOUT_MS = 20000;
   const SVG_NS = "http://www.w3.org/2000/svg";
 
-  let lang = data.lang === "en" ? "en" : "ja";
+  let lang = LANGUAGE[data.lang] ? data.lang : "ja";
   let furigana = false; // readings over kanji (<ruby>), asked of the server for Japanese replies
 
   // ---------------------------------------------------------------- text helpers
@@ -55,7 +58,7 @@
     let s = table[key];
     if (s === undefined) s = (TEXTS.ja || {})[key];
     if (s === undefined) return key;
-    const vars = Object.assign({ city: CITY[language || lang] }, values || {});
+    const vars = Object.assign({ city: cityName(language || lang) }, values || {});
     return String(s).replace(/\{(\w+)\}/g, (m, name) =>
       Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : m);
   }
@@ -337,6 +340,10 @@ textarea:focus-visible { outline-offset: 0; }
   border: 2px solid currentColor; border-radius: 0.4em;
   background: transparent; color: inherit; font-size: 0.9em; font-weight: 700;
 }
+.header select {
+  min-height: 2.75em; max-width: 9em; padding: 0.25em 0.4em; border: 2px solid currentColor; border-radius: 0.4em;
+  background: var(--cb-primary); color: inherit; font: inherit; font-size: 0.9em; font-weight: 700;
+}
 .header button:hover { background: rgba(127, 127, 127, 0.25); }
 .header button[aria-pressed="true"] { background: var(--cb-on-primary); color: var(--cb-primary); }
 rt { font-size: 0.6em; line-height: 1; }
@@ -505,7 +512,8 @@ a.call:hover { text-decoration: underline; }
     }, chatIcon(), (ui.launcherText = el("span")));
 
     ui.title = el("h2", { class: "title", id: "cb-title" });
-    ui.langButton = el("button", { type: "button", class: "lang" });
+    ui.langMenu = el("select", { class: "lang" },
+      ...LANGUAGES.map((l) => el("option", { value: l.code, lang: htmlLang(l.code) }, l.name)));
     ui.rubyButton = el("button", { type: "button", class: "ruby", "aria-pressed": "false" });
     ui.closeButton = el("button", { type: "button", class: "close" });
     ui.notice = el("p", { class: "notice", id: "cb-notice" });
@@ -531,7 +539,7 @@ a.call:hover { text-decoration: underline; }
     ui.panel = el("div", {
       class: "panel", id: "cb-panel", role: "dialog", "aria-modal": "false", hidden: true,
     },
-    el("div", { class: "header" }, ui.title, ui.rubyButton, ui.langButton, ui.closeButton),
+    el("div", { class: "header" }, ui.title, ui.rubyButton, ui.langMenu, ui.closeButton),
     ui.notice, ui.log, ui.subject, ui.warning, ui.form);
 
     shadow.append(ui.panel, ui.launcher);
@@ -541,7 +549,7 @@ a.call:hover { text-decoration: underline; }
       if (ev.key === "Escape" && isOpen()) { ev.preventDefault(); close(); }
     });
     ui.closeButton.addEventListener("click", close);
-    ui.langButton.addEventListener("click", () => setLang(lang === "ja" ? "en" : "ja"));
+    ui.langMenu.addEventListener("change", () => setLang(ui.langMenu.value));
     ui.rubyButton.addEventListener("click", () => setFurigana(!furigana));
     ui.panel.addEventListener("keydown", onPanelKeydown);
     ui.form.addEventListener("submit", (ev) => { ev.preventDefault(); submit(false); });
@@ -561,18 +569,18 @@ a.call:hover { text-decoration: underline; }
   }
 
   function applyTexts() {
-    ui.panel.setAttribute("lang", lang);
-    ui.launcher.setAttribute("lang", lang);
+    ui.panel.setAttribute("lang", htmlLang(lang));
+    ui.launcher.setAttribute("lang", htmlLang(lang));
     ui.launcherText.textContent = t("launcher");
     ui.title.textContent = t("title");
     ui.panel.setAttribute("aria-label", t("title"));
-    ui.langButton.textContent = t("switch_lang");
+    ui.langMenu.value = lang;
+    ui.langMenu.setAttribute("aria-label", t("language"));
     ui.rubyButton.textContent = t("furigana");
     ui.rubyButton.setAttribute("aria-label", t("furigana_label"));
-    ui.rubyButton.hidden = lang !== "ja"; // readings are for Japanese text
+    ui.rubyButton.hidden = !LANGUAGE[lang].japanese; // readings are for Japanese text
     ui.rubyButton.setAttribute("aria-pressed", furigana ? "true" : "false");
     ui.panel.classList.toggle("furigana", furigana);
-    ui.langButton.setAttribute("lang", lang === "ja" ? "en" : "ja");
     ui.closeButton.textContent = t("close");
     ui.notice.textContent = t("notice");
     ui.log.setAttribute("aria-label", t("log_label"));
@@ -588,6 +596,9 @@ a.call:hover { text-decoration: underline; }
     }
   }
 
+  /** The HTML lang of a language code: やさしい日本語 is Japanese to browsers and screen readers. */
+  function htmlLang(language) { return LANGUAGE[language] && LANGUAGE[language].japanese ? "ja" : language; }
+
   function greetingText(language) {
     if (language === "ja" && data.greeting) return data.greeting;
     if (language === "en" && data.greetingEn) return data.greetingEn;
@@ -600,7 +611,7 @@ a.call:hover { text-decoration: underline; }
   }
 
   function setLang(next) {
-    lang = next;
+    lang = LANGUAGE[next] ? next : "ja";
     try { sessionStorage.setItem("yotsukaido-chatbot-lang", lang); } catch (e) { /* storage blocked */ }
     applyTexts();
     // While the conversation has not started, simply show the greeting in the new language.
@@ -669,7 +680,7 @@ a.call:hover { text-decoration: underline; }
 
   function addMessage(who, bubble, language, extraClass) {
     const row = el("div", { class: `msg ${who}${extraClass ? " " + extraClass : ""}` });
-    if (language) row.setAttribute("lang", language);
+    if (language) row.setAttribute("lang", htmlLang(language));
     bubble.prepend(el("span", { class: "sr-only", text: t(who === "user" ? "you" : "bot") + ": " }));
     row.append(bubble);
     ui.log.append(row);
@@ -749,7 +760,7 @@ a.call:hover { text-decoration: underline; }
       const body = { message, lang: sentLang };
       if (faqId) body.faq_id = faqId;
       if (subject) body.previous_faq_id = subject.id;
-      if (furigana && sentLang === "ja") body.furigana = true;
+      if (furigana && LANGUAGE[sentLang].japanese) body.furigana = true;
       const res = await postJson("/api/chat", body);
       typing.remove();
       if (res.ok && res.body && res.body.type) renderReply(res.body, sentLang);
@@ -808,7 +819,7 @@ a.call:hover { text-decoration: underline; }
   const TALK = ["greeting", "thanks", "handoff", "details", "chatter"];
 
   function renderReply(reply, language) {
-    const L = reply.lang === "en" || reply.lang === "ja" ? reply.lang : language;
+    const L = LANGUAGE[reply.lang] ? reply.lang : language;
     const tl = (key, values) => t(key, values, L);
     const bubble = el("div", { class: "bubble" });
     const faq = reply.faq && typeof reply.faq === "object" ? reply.faq : null;
@@ -912,13 +923,14 @@ a.call:hover { text-decoration: underline; }
 
   // ---------------------------------------------------------------- read aloud
 
-  const VOICE_LANGS = { ja: "ja-JP", en: "en-US" };
   const speakButtons = new Set();
+
+  function voiceOf(language) { return (LANGUAGE[language] && LANGUAGE[language].voice) || language; }
 
   function hasVoice(language) {
     const synth = window.speechSynthesis;
     if (!synth || typeof synth.getVoices !== "function") return false;
-    const prefix = (VOICE_LANGS[language] || language).slice(0, 2).toLowerCase();
+    const prefix = voiceOf(language).split("-")[0].toLowerCase();
     return synth.getVoices().some((v) => String(v.lang).toLowerCase().replace("_", "-").startsWith(prefix));
   }
 
@@ -950,7 +962,7 @@ a.call:hover { text-decoration: underline; }
       speakButtons.forEach((b) => b.setAttribute("aria-pressed", "false"));
       if (speaking) return;
       const utterance = new SpeechSynthesisUtterance(speechText(node));
-      utterance.lang = VOICE_LANGS[language] || language;
+      utterance.lang = voiceOf(language);
       utterance.addEventListener("end", () => button.setAttribute("aria-pressed", "false"));
       button.setAttribute("aria-pressed", "true");
       synth.speak(utterance);
@@ -1007,7 +1019,7 @@ a.call:hover { text-decoration: underline; }
   function start() {
     try {
       const saved = sessionStorage.getItem("yotsukaido-chatbot-lang");
-      if (!data.lang && (saved === "ja" || saved === "en")) lang = saved;
+      if (!data.lang && LANGUAGE[saved]) lang = saved;
       furigana = sessionStorage.getItem("yotsukaido-chatbot-furigana") === "1";
     } catch (e) { /* storage blocked */ }
     build();
@@ -1020,7 +1032,7 @@ a.call:hover { text-decoration: underline; }
   window.YotsukaidoChatbot = {
     open: () => open(),
     close: () => close(),
-    setLang: (l) => setLang(l === "en" ? "en" : "ja"),
+    setLang: (l) => setLang(l),
     _personalInfoKind: personalInfoKind,
   };
 

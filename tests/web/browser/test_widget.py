@@ -40,7 +40,7 @@ class Widget:
     def use(self, lang: str) -> None:
         self.lang = lang
         self.t = self.all_texts[lang]
-        city = CITY if lang == "ja" else "Yotsukaido City"
+        city = CITY if lang in ("ja", "easy", "zh") else "Yotsukaido City"
         self.launcher = self.page.get_by_role("button", name=self.t["launcher"], exact=True)
         self.panel = self.page.get_by_role("dialog", name=self.t["title"].format(city=city))
         self.input = self.panel.get_by_role("textbox", name=self.t["input_label"])
@@ -268,18 +268,27 @@ def test_keyboard_only(open_page, texts):
     expect(widget.replies).to_have_count(2)  # the conversation is kept
 
 
-def test_english_switch_changes_ui_and_sends_lang(open_page, texts):
-    page = open_page(DESKTOP)
+LANGUAGE_QUESTIONS = {"en": "How do I apply for a My Number card?", "zh": "我想加入国民健康保险，要带什么？",
+                      "vi": "Tôi muốn đăng ký thẻ My Number thì làm thế nào?"}
+
+
+@pytest.mark.parametrize("code", list(LANGUAGE_QUESTIONS))
+def test_the_language_menu_changes_the_ui_and_the_replies(open_page, texts, screenshot, code):
+    page = open_page(PHONE)
     widget = Widget(page, texts)
     widget.open()
-    widget.panel.get_by_role("button", name=texts["ja"]["switch_lang"], exact=True).click()
-    widget.use("en")
-    expect(widget.panel).to_be_visible()
+    widget.panel.get_by_role("combobox", name=texts["ja"]["language"]).select_option(code)
+    widget.use(code)
     expect(widget.send).to_be_visible()
-    expect(widget.panel).to_have_attribute("lang", "en")
+    expect(widget.panel).to_have_attribute("lang", code)
     with page.expect_request(lambda r: r.url.endswith("/api/chat")) as request:
-        widget.ask("How do I apply for a My Number card?")
-    assert request.value.post_data_json["lang"] == "en"
+        reply, body = widget.ask(LANGUAGE_QUESTIONS[code])
+    assert request.value.post_data_json["lang"] == code and body["lang"] == code
+    expect(reply.locator(".contact h3")).to_have_text(texts[code]["contact_heading"])  # the card in their language
+    expect(widget.panel.get_by_role("button", name=texts[code]["furigana_label"])).to_be_hidden()
+    if code != "en":  # the README shows Chinese and Vietnamese
+        reply.scroll_into_view_if_needed()
+        screenshot(page, f"phone-{code}")
 
 
 # ------------------------------------------------------------ personal information
@@ -482,13 +491,20 @@ def test_axe_finds_no_serious_violations(open_page, texts, axe_source):
     widget.ask(IN_SCOPE)
     widget.ask(OUT_OF_SCOPE)  # both kinds of reply are in the page when axe runs
     page.add_script_tag(path=str(axe_source))
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                      nodes: v.nodes.slice(0, 3).map(n => n.target)}));
-    }""")
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
-    assert not bad, dump(bad)
+    menu = widget.panel.get_by_role("combobox", name=texts["ja"]["language"])
+    for code in texts:  # every language of the menu, each with a reply in it on the page
+        if code != "ja":
+            menu.select_option(code)
+            widget.use(code)
+            menu = widget.panel.get_by_role("combobox", name=texts[code]["language"])
+            widget.ask(LANGUAGE_QUESTIONS.get(code, OUT_OF_SCOPE))
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                          nodes: v.nodes.slice(0, 3).map(n => n.target)}));
+        }""")
+        bad = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{code}: {dump(bad)}"
 
 
 @pytest.mark.parametrize("viewport", [
