@@ -99,6 +99,12 @@ def detect(text: str) -> str:
     return "en" if scores["en"] == top else max(scores, key=lambda code: scores[code])
 
 
+def preload() -> None:
+    """Load lingua's models now (~85 MB): in gunicorn's master, so the workers share them instead of each
+    loading its own on its first Latin-script question."""
+    _latin_detector()
+
+
 @functools.cache
 def _latin_detector() -> tuple[Any, dict[Any, str]]:
     """lingua for the registered Latin-script languages, loaded on first use (its models take ~0.7 s)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from chatbot.core import languages
 from chatbot.core.logs import configure_logging
 from chatbot.core.memo import BoundedMemo
 from chatbot.core.settings import Settings
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # replies keep the order they are built in
     app.extensions["chatbot"] = state = AppState(settings, clock or (lambda: dt.datetime.now(TOKYO)))
+    languages.preload()  # as the index: loaded once in a preloading master, shared by its workers
     try:
         state.live.get()  # load now so a preloading master shares it with its workers
     except IndexFailure as exc:
