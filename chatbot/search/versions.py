@@ -163,8 +163,7 @@ def build(spec: BuildSpec, force: bool = False) -> BuildResult:
     now = dt.datetime.now(dt.UTC)
     # Sortable by build time; short digit runs so log redaction never mistakes it for a number.
     version = f"{now:%Y%m%dT%H%M%S}.{now:%f}Z-{kb.content_hash[:8]}"
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
-    try:
+    with _new_version(root, version) as tmp:
         tmp.mkdir()
         engine = SearchEngine.build(documents(kb), analyzer(kb.synonyms), tmp / "work",
                                     model=spec.embedding_model, faiss_factory=spec.faiss_index)
@@ -184,12 +183,6 @@ def build(spec: BuildSpec, force: bool = False) -> BuildResult:
             "files": _file_hashes(tmp),
         }
         _write_json(tmp / MANIFEST, manifest)
-        _fsync_tree(tmp)
-        os.rename(tmp, root / version)
-        _fsync_dir(root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return BuildResult(version, root / version, True, problems)
 
 
@@ -270,16 +263,9 @@ def replicate(index_dir: Path, target: Path, keep: int) -> bool:
         root = versions_dir(target)
         root.mkdir(parents=True, exist_ok=True)
         if version not in list_versions(target):
-            tmp = root / f".tmp-{uuid.uuid4().hex}"
-            try:
+            with _new_version(root, version) as tmp:
                 shutil.copytree(versions_dir(index_dir) / version, tmp)
                 _verify_files(tmp, read_manifest(tmp))
-                _fsync_tree(tmp)
-                os.rename(tmp, root / version)
-                _fsync_dir(root)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
         publish(target, version)
         prune(target, keep)
     return True
@@ -371,6 +357,21 @@ def _file_hashes(directory: Path, exclude: set[str] | frozenset[str] = frozenset
                     digest.update(chunk)
             hashes[name] = digest.hexdigest()
     return hashes
+
+
+@contextmanager
+def _new_version(root: Path, version: str) -> Iterator[Path]:
+    """A temporary directory that becomes ``root/version`` whole (synced, then one rename) when the block
+    succeeds, and is deleted when it fails: whoever watches ``root`` never sees half a version."""
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        os.rename(tmp, root / version)
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _write_json(path: Path, data: Any) -> None:

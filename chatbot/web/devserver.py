@@ -80,14 +80,20 @@ def serve(settings: Settings, workers: int = 2, log: Path | None = None, app: st
             time.sleep(0.2)
         yield Server(url, proc.pid)
     finally:
-        with contextlib.suppress(ProcessLookupError):  # it may have died on its own (the log says why)
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
         out.close()
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM to the process group started with ``start_new_session``, SIGKILL if it is still there after
+    ``timeout``; a process that already died on its own (its log says why) is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @contextmanager

@@ -15,7 +15,6 @@ import glob
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -25,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.web.devserver import REPO, free_port
+from chatbot.web.devserver import REPO, free_port, stop
 
 NGINX_CONF = REPO / "deploy" / "nginx.conf"
 START_SECONDS = 30
@@ -55,16 +54,6 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes] | None, what: str, l
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{what} did not start:\n{tail}")
         time.sleep(0.05)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -150,7 +139,7 @@ def redis() -> Iterator[str]:
         _wait_for_port(port, proc, "redis-server", log)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        _stop(proc)
+        stop(proc)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -220,5 +209,5 @@ http {{
         _wait_for_port(https_port, proc, "nginx", root / "error.log")
         yield Nginx(f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}", root)
     finally:
-        _stop(proc)
+        stop(proc)
         shutil.rmtree(root, ignore_errors=True)
