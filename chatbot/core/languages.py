@@ -47,24 +47,25 @@ MIN_WORDS = 3  # below this lingua guesses ("thx", "go on" are not Vietnamese): 
 
 # Detection tries the scripts in this order (Japanese before Chinese: a question with kana is Japanese, whatever
 # kanji it holds), then scores the Latin-script languages by their words. `easy` (やさしい日本語) is chosen,
-# never detected: its questions look like any Japanese question. Questions in every language go through the
-# Japanese analyzer for now, FAQ translations riding in the same channels (chatbot.search.versions.documents).
+# never detected: its questions look like any Japanese question. Japanese, やさしい日本語 and English go through the
+# Japanese analyzer (English words by their stems) and the full engine; the others through their own analyzer
+# (chatbot.text.foreign) against the FAQ translations in their language (chatbot.search.foreign).
 LANGUAGES: dict[str, Language] = {
     "ja": Language("ja", "日本語", analyzer="ja", script=KANA, voice="ja-JP", japanese=True),
     "easy": Language("easy", "やさしい にほんご", analyzer="ja", script=None, voice="ja-JP", japanese=True),
     "en": Language("en", "English", analyzer="ja", script=None, fallback=("ja",), voice="en-US", words=_words(
         "the a an to of in is are i my do does how what where when can could for and with you it this need want get "
         "have please thank thanks hello hi which who")),
-    "zh": Language("zh", "中文（简体）", analyzer="ja", script=CHINESE, voice="zh-CN"),
-    "ko": Language("ko", "한국어", analyzer="ja", script=HANGUL, voice="ko-KR"),
-    "vi": Language("vi", "Tiếng Việt", analyzer="ja", script=VIETNAMESE, voice="vi-VN", words=_words(
+    "zh": Language("zh", "中文（简体）", analyzer="bigram", script=CHINESE, voice="zh-CN"),
+    "ko": Language("ko", "한국어", analyzer="bigram", script=HANGUL, voice="ko-KR"),
+    "vi": Language("vi", "Tiếng Việt", analyzer="syllable", script=VIETNAMESE, voice="vi-VN", words=_words(
         "toi cua khong duoc la va cho o dau lam sao nhu nao bao nhieu muon can xin chao cam ban co gi phai "
         "nha")),
-    "tl": Language("tl", "Filipino", analyzer="ja", script=None, voice="fil-PH", words=_words(
+    "tl": Language("tl", "Filipino", analyzer="filipino", script=None, voice="fil-PH", words=_words(
         "ang ng sa mga na ay po ko ako ba paano saan kailan ano magkano ito iyan may wala hindi kung lang naman din "
         "rin kasi yung niyo ninyo nyo salamat kumusta gusto kailangan pwede puwede magandang opo")),
-    "ne": Language("ne", "नेपाली", analyzer="ja", script=DEVANAGARI, voice="ne-NP"),
-    "pt": Language("pt", "Português", analyzer="ja", script=None, voice="pt-BR", words=_words(
+    "ne": Language("ne", "नेपाली", analyzer="nepali", script=DEVANAGARI, voice="ne-NP"),
+    "pt": Language("pt", "Português", analyzer="portuguese", script=None, voice="pt-BR", words=_words(
         "o os as de do da dos das que não nao como um uma eu meu minha é em no na com por onde quando preciso posso "
         "tenho fazer qual quais se mais ou isso você voce obrigado obrigada olá ola bom dia pra")),
 }

@@ -17,13 +17,23 @@ from typing import Any
 import yaml
 
 from chatbot.core.messages import Ref
+from chatbot.knowledge.literals import differences
 from chatbot.knowledge.model import FAQ, FaqText, Problem
-from chatbot.knowledge.problems import Collector, as_date, line_of_offset, parse_yaml, translations, valid_url
+from chatbot.knowledge.problems import (
+    Collector,
+    as_date,
+    child_lines,
+    line_of_offset,
+    parse_yaml,
+    translations,
+    valid_url,
+)
 
 FAQ_FIELDS_REQUIRED = ("id", "question", "alt_questions", "category", "department", "updated", "status")
 FAQ_FIELDS_OPTIONAL = ("tags", "url", "i18n")
 TRANSLATED_FIELDS = ("question", "answer")
 TRANSLATED_LISTS = ("alt_questions",)  # optional: how speakers of that language phrase the question
+TRANSLATED_DATES = ("updated",)  # optional: the Japanese text's date it was translated from
 OLD_TRANSLATION_FIELD = "en"  # before translations were keyed by language code under i18n:
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STATUSES = ("published", "draft")
@@ -113,6 +123,7 @@ def parse_faq_file(path: Path, departments: set[str], problems: list[Problem]) -
             out.error(end + 2, "empty_answer")
         return None
     key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value}
+    key_lines.update({f"i18n.{code}": n for code, n in child_lines(node, "i18n", first_line=2).items()})
     faq = _faq_from_mapping(data, body, key_lines, end + 2, path, departments, out)
     return faq if out.errors == errors_before else None  # slips repaired to check the rest still count
 
@@ -173,7 +184,12 @@ def _faq_from_mapping(data: dict[str, Any], body: str, key_lines: dict[str, int]
     if url is not None and not valid_url(url):
         out.error(line("url"), "bad_url", value=url)
     tags = string_list("tags")
-    texts = translations(data["i18n"], TRANSLATED_FIELDS, line("i18n"), out, TRANSLATED_LISTS) if "i18n" in data else {}
+    texts = {}
+    if "i18n" in data:
+        lines = {key.removeprefix("i18n."): n for key, n in key_lines.items() if key.startswith("i18n.")}
+        texts = translations(data["i18n"], TRANSLATED_FIELDS, line("i18n"), out, TRANSLATED_LISTS, TRANSLATED_DATES,
+                             lines)
+        _check_translations(texts, body, updated, lines, out)
     if not body:
         out.error(body_line, "empty_answer")
     if out.errors > errors_before:
@@ -181,3 +197,20 @@ def _faq_from_mapping(data: dict[str, Any], body: str, key_lines: dict[str, int]
     return FAQ(id=faq_id, question=question, alt_questions=alts, category=category, department=department,
                answer=body, updated=updated or dt.date.min, status=status, tags=tags, url=url,
                translations={code: FaqText(**text) for code, text in texts.items()}, path=path)
+
+
+def _check_translations(texts: dict[str, dict[str, Any]], body: str, updated: dt.date | None,
+                        lines: dict[str, int], out: Collector) -> None:
+    """Warn where a translation may no longer say what the Japanese says: translated from an older version
+    (its ``updated`` before the FAQ's, or none given), or numbers and URLs that differ (a dropped phone
+    number, an invented fee). Warnings, not errors: the translation keeps serving while staff check it."""
+    for code, text in texts.items():
+        if text["updated"] is None:
+            out.warning(lines.get(code, 1), "translation_undated", language=code)
+        elif updated is not None and text["updated"] < updated:
+            out.warning(lines.get(code, 1), "translation_outdated", language=code, translated=text["updated"],
+                        updated=updated)
+        missing, extra = differences(body, text["answer"], code)
+        if missing or extra:
+            out.warning(lines.get(code, 1), "translation_literals", language=code, missing=", ".join(missing) or "-",
+                        extra=", ".join(extra) or "-")

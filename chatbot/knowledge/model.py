@@ -41,6 +41,7 @@ class FaqText:
     question: str
     answer: str
     alt_questions: tuple[str, ...] = ()
+    updated: dt.date | None = None  # the Japanese text's date it was translated from; None for the Japanese
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,14 @@ class FAQ:
         raise AssertionError("every chain ends with the default language")
 
     def to_dict(self, lang: str = languages.DEFAULT) -> dict[str, Any]:
-        """The public JSON shape of an FAQ (API, CLI), in ``lang`` when written in it."""
+        """The public JSON shape of an FAQ (API, CLI), in ``lang`` when written in it. A translated answer ends
+        by saying, in its language, that the Japanese page is the official one."""
         used, text = self.text(lang)
+        notice = messages.text("translation_notice", used) if used != languages.DEFAULT else ""
         return {
             "id": self.id,
             "question": text.question,
-            "answer": text.answer,
+            "answer": f"{text.answer}\n\n{notice}" if notice else text.answer,
             "url": self.url,
             "category": self.category,
             "department": self.department,
@@ -129,6 +132,11 @@ class KnowledgeBase:
     closures: tuple[Closure, ...]
     content_hash: str
     readings: dict[str, str] = field(default_factory=dict)  # word → hiragana, for furigana (readings.yaml)
+    foreign_department: str = ""  # the desk for foreign residents (departments.yaml); empty = the default
+
+    @property
+    def foreign_desk(self) -> Department:
+        return self.departments.get(self.foreign_department) or self.departments[self.default_department]
 
     @property
     def published(self) -> tuple[FAQ, ...]:

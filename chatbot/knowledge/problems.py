@@ -277,26 +277,44 @@ def valid_url(value: object) -> bool:
 
 
 def translations(value: object, fields: tuple[str, ...], line: int, out: Collector,
-                 lists: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+                 lists: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+                 lines: dict[str, int] | None = None) -> dict[str, dict[str, Any]]:
     """An ``i18n:`` block: registered language code → a mapping with exactly ``fields`` as non-empty
-    strings, plus any of ``lists`` as lists of non-empty strings (tuples; empty when left out)."""
-    shape = Ref.to("fragment_translation", fields=", ".join((*fields, *(f"[{name}]" for name in lists))))
+    strings, plus any of ``lists`` as lists of non-empty strings (tuples; empty when left out) and any of
+    ``dates`` (``None`` when left out). ``lines`` gives each code's own line, so staff land on the block."""
+    optional = (*(f"[{name}]" for name in lists), *(f"[{name}]" for name in dates))
+    shape = Ref.to("fragment_translation", fields=", ".join((*fields, *optional)))
     if not isinstance(value, dict):
         out.error(line, "bad_type", field="i18n", expected=shape)
         return {}
     found: dict[str, dict[str, Any]] = {}
     for code, block in value.items():
+        where = (lines or {}).get(str(code), line)
         if code not in languages.LANGUAGES or code == languages.DEFAULT:
             known = ", ".join(c for c in languages.CODES if c != languages.DEFAULT)
-            out.error(line, "unknown_language", value=code, known=known)
-        elif (not isinstance(block, dict) or not set(fields) <= set(block) <= {*fields, *lists}
+            out.error(where, "unknown_language", value=code, known=known)
+        elif (not isinstance(block, dict) or not set(fields) <= set(block) <= {*fields, *lists, *dates}
               or not all(isinstance(block[name], str) and block[name].strip() for name in fields)
               or not all(_string_list(block.get(name, [])) for name in lists)):
-            out.error(line, "bad_type", field=f"i18n.{code}", expected=shape)
+            out.error(where, "bad_type", field=f"i18n.{code}", expected=shape)
+        elif any(name in block and as_date(block[name]) is None for name in dates):
+            bad = next(name for name in dates if name in block and as_date(block[name]) is None)
+            out.error(where, "bad_date", value=block[bad])
         else:
             found[code] = {name: block[name].strip() for name in fields}
             found[code].update({name: tuple(v.strip() for v in block.get(name) or []) for name in lists})
+            found[code].update({name: as_date(block.get(name)) for name in dates})
     return found
+
+
+def child_lines(node: yaml.Node | None, key: str, first_line: int) -> dict[str, int]:
+    """Line of each key of the mapping under ``key`` (the language codes of an ``i18n:`` block)."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    child = next((v for k, v in node.value if k.value == key), None)
+    if not isinstance(child, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + first_line for k, _ in child.value}
 
 
 def _string_list(value: object) -> bool:

@@ -57,7 +57,10 @@ def parse_hours(spec: object) -> tuple[dict[int, tuple[tuple[dt.time, dt.time], 
     return hours, bad
 
 
-def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Department], str]:
+def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Department], str, str]:
+    """Departments by key, the default (the switchboard) and the desk for foreign residents (``foreign_residents:``,
+    the default's when not given): the office a question in another language is sent to when no
+    translation answers it."""
     out = Collector(problems, path)
     data = read_yaml(path, out)
     if not path.exists():
@@ -65,7 +68,7 @@ def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Dep
     if not isinstance(data, dict):
         if path.exists() and data is not None:
             out.error(1, "not_mapping")
-        return {}, ""
+        return {}, "", ""
     lines = key_lines(path)
     base_hours, bad = parse_hours(data.get("hours", {}))
     for value in bad:
@@ -101,7 +104,11 @@ def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Dep
     default = str(data.get("default", ""))
     if default not in departments:
         out.error(lines.get("default", 1), "no_default_department")
-    return departments, default
+    foreign = str(data.get("foreign_residents", default))
+    if foreign not in departments:
+        out.error(lines.get("foreign_residents", 1), "unknown_department", value=foreign)
+        foreign = default
+    return departments, default, foreign
 
 
 def _topics(value: object, department: str, line: int, out: Collector, seen: dict[str, str]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ def dump(kb: KnowledgeBase) -> dict[str, Any]:
     return {
         "content_hash": kb.content_hash,
         "default_department": kb.default_department,
+        "foreign_department": kb.foreign_department,
         "synonyms": {k: list(v) for k, v in kb.synonyms.items()},
         "readings": dict(kb.readings),
         "faqs": [_faq(f) for f in kb.faqs],
@@ -30,7 +31,7 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
         FAQ(id=f["id"], question=f["question"], alt_questions=tuple(f["alt_questions"]), category=f["category"],
             department=f["department"], answer=f["answer"], updated=dt.date.fromisoformat(f["updated"]),
             status=f["status"], tags=tuple(f["tags"]), url=f["url"],
-            translations={code: FaqText(**text) for code, text in f["translations"].items()})
+            translations={code: _text(text) for code, text in f["translations"].items()})
         for f in data["faqs"]
     )
     departments = {d["key"]: Department(
@@ -45,14 +46,23 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
                              tuple(c["departments"])) for c in data["closures"])
     synonyms = {k: tuple(v) for k, v in data["synonyms"].items()}
     return KnowledgeBase(faqs, departments, data["default_department"], synonyms, closures, data["content_hash"],
-                         dict(data.get("readings", {})))
+                         dict(data.get("readings", {})), data.get("foreign_department", ""))
 
 
 def _faq(f: FAQ) -> dict[str, Any]:
     return {"id": f.id, "question": f.question, "alt_questions": list(f.alt_questions), "category": f.category,
             "department": f.department, "answer": f.answer, "updated": f.updated.isoformat(), "status": f.status,
             "tags": list(f.tags), "url": f.url,
-            "translations": {code: {"question": t.question, "answer": t.answer} for code, t in f.translations.items()}}
+            "translations": {code: {"question": t.question, "answer": t.answer, "alt_questions": list(t.alt_questions),
+                                    "updated": t.updated.isoformat() if t.updated else None}
+                             for code, t in f.translations.items()}}
+
+
+def _text(t: dict[str, Any]) -> FaqText:
+    """A translation; versions built before alt questions and dates were kept have neither."""
+    updated = t.get("updated")
+    return FaqText(t["question"], t["answer"], tuple(t.get("alt_questions", ())),
+                   dt.date.fromisoformat(updated) if updated else None)
 
 
 def _department(d: Department) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatbot.search import followup
+from chatbot.core import languages
+from chatbot.search import followup, foreign
 from chatbot.search.engine import Hit
+from chatbot.search.foreign import own_analyzer
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
 
@@ -39,19 +41,22 @@ class Decision:
 
 
 def decide(index: ServingIndex, question: str, threshold: float, picked: str | None = None,
-           previous: str | None = None) -> Decision:
+           previous: str | None = None, lang: str = languages.DEFAULT) -> Decision:
     """Answer with the top hit when its confidence reaches ``threshold``, unless the question names a
     matter no published FAQ covers (then the honest fallback beats the nearest FAQ).
 
     ``picked`` is a suggestion the citizen chose: it was offered for this very question, so it is
     answered outright and no topic can veto it. ``previous`` is the FAQ the conversation is about: a
     question that names no matter of its own (「必要なものは？」) is searched together with its subject.
+    A question in a language with its own analyzer goes first to the FAQ translations in that language.
     """
     normalize = index.engine.analyzer.normalize
     if picked in index.faqs:
         hits = tuple(index.engine.search(question, k=CANDIDATES))
         hits = (Hit(picked, score=float("inf"), confidence=1.0), *(h for h in hits if h.id != picked))
         return Decision(hits, None, True)
+    if own_analyzer(lang):
+        return _decide_translated(index, question, threshold, lang)
     topic = index.topics.named(question, normalize)
     hits = tuple(index.engine.search(question, k=CANDIDATES))
     subject = index.faqs.get(previous or "") if topic is None else None
@@ -67,6 +72,17 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
         subject = None
     answered = _confident(hits, threshold) and (topic is None or topic.covered)
     return Decision(hits, topic, answered, subject.id if subject else None)
+
+
+def _decide_translated(index: ServingIndex, question: str, threshold: float, lang: str) -> Decision:
+    """The best FAQ translated into ``lang`` when it is close enough; else what the main engine makes of the
+    words it can read (a Chinese question's kanji, a romanised juminhyo), answered only when confident;
+    else the fallback, with the translated FAQs as suggestions."""
+    hits = tuple(index.foreign.search(lang, question, k=CANDIDATES))
+    if hits and hits[0].confidence >= foreign.ANSWER_AT:
+        return Decision(hits, None, True)
+    main = decide(index, question, threshold)
+    return main if main.answered else Decision(hits, None, False)
 
 
 def _confident(hits: tuple[Hit, ...], threshold: float) -> bool:

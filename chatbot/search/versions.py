@@ -31,6 +31,7 @@ from chatbot.core import messages
 from chatbot.core.settings import Settings
 from chatbot.knowledge import FAQ, KnowledgeBase, Problem, load_knowledge, snapshot
 from chatbot.search.engine import Document, SearchEngine
+from chatbot.search.foreign import ForeignIndex, own_analyzer
 from chatbot.search.topics import TopicIndex
 from chatbot.text import analyzer
 
@@ -58,6 +59,7 @@ class ServingIndex:
     engine: SearchEngine
     topics: TopicIndex
     faqs: dict[str, FAQ] = field(default_factory=dict)
+    foreign: ForeignIndex = field(default_factory=lambda: ForeignIndex(()))
 
     @property
     def built_at(self) -> str:
@@ -92,10 +94,11 @@ class BuildResult:
 
 
 def documents(kb: KnowledgeBase) -> list[Document]:
-    """Published FAQs as engine documents; translations ride along so questions in those languages match."""
+    """Published FAQs as engine documents; translations the Japanese analyzer reads (English, やさしい日本語) ride
+    along so questions in those languages match; the others have an index of their own (chatbot.search.foreign)."""
     docs = []
     for faq in kb.published:
-        texts = faq.translations.values()
+        texts = [text for code, text in faq.translations.items() if not own_analyzer(code)]
         alts = faq.alt_questions + tuple(q for t in texts for q in (t.question, *t.alt_questions))
         answer = "\n\n".join((faq.answer, *(t.answer for t in texts)))
         docs.append(Document(id=faq.id, question=faq.question, answer=answer, alt_questions=alts, tags=faq.tags))
@@ -208,11 +211,12 @@ def load_version(directory: Path) -> ServingIndex:
         published = {f.id: f for f in kb.published}
         probe = next(iter(published.values()))
         engine.search(probe.question, k=1)
+        foreign = ForeignIndex(kb.published)
     except IndexFailure:
         raise
     except Exception as exc:  # any damage inside a version must be refused, not crash a worker
         raise IndexFailure(f"{directory.name}: cannot load ({type(exc).__name__}: {exc})") from exc
-    return ServingIndex(manifest["version"], directory, manifest, kb, engine, topics, published)
+    return ServingIndex(manifest["version"], directory, manifest, kb, engine, topics, published, foreign)
 
 
 def _verify_files(directory: Path, manifest: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from chatbot.knowledge import FAQ, Closure, Department, FaqText, hours
 from chatbot.search import followup
 from chatbot.search.decision import decide
 from chatbot.search.engine import Hit
+from chatbot.search.foreign import own_analyzer
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
 from chatbot.serving import talk
@@ -48,12 +49,16 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold)
     if kind is not None:
         return _small_talk(index, kind, question, lang, subject, threshold, greeting_faqs)
-    decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None)
+    decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None, lang=lang)
     hits, top, topic = decision.hits, decision.top, decision.topic
     faq = index.faqs[decision.faq_id] if decision.faq_id else None
     others = hits[1:] if decision.answered else hits
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
-    message = messages.text("answer_intro" if faq else "fallback_intro", lang)
+    translated = own_analyzer(lang)
+    desk = index.kb.foreign_desk
+    message = (messages.text("answer_intro", lang) if faq else
+               messages.text("fallback_foreign", lang, desk=desk.name_in(lang)) if translated else
+               messages.text("fallback_intro", lang))
     if faq and faq.text(lang)[0] != lang:
         message = messages.text("ja_only", lang)
     # A follow-up that found nothing stays on its subject, and its office is the one to ask.
@@ -66,7 +71,7 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         confidence=round(top.confidence, 4) if top else 0.0,
         suggestions=_suggestions(suggestions, lang),
         online=_online_links(([faq] if faq else []) + suggestions, index, lang),
-        department=_likely_department(index, faq or kept, top, topic, suggest_threshold),
+        department=_likely_department(index, faq or kept, top, topic, suggest_threshold, desk if translated else None),
         subject=_subject(faq or kept, lang),
     )
 
@@ -150,14 +155,14 @@ def _subject(faq: FAQ | None, lang: str) -> Suggestion | None:
 
 
 def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, topic: Topic | None,
-                       floor: float) -> Department:
+                       floor: float, desk: Department | None = None) -> Department:
     """The answered FAQ's office; else the one handling the matter the question names; else the top
-    candidate's if it is at all likely; else the switchboard."""
+    candidate's if it is at all likely; else ``desk`` (foreign residents' questions) or the switchboard."""
     kb = index.kb
     if faq is None and topic is None and top is not None and top.confidence >= floor:
         faq = index.faqs[top.id]
-    key = faq.department if faq else topic.department if topic else kb.default_department
-    return kb.departments.get(key) or kb.departments[kb.default_department]
+    key = faq.department if faq else topic.department if topic else None
+    return kb.departments.get(key or "") or desk or kb.departments[kb.default_department]
 
 
 def contact_card(department: Department, closures: tuple[Closure, ...], now: dt.datetime, lang: str) -> ContactCard:

@@ -157,6 +157,7 @@ def test_a_topic_claimed_twice_stays_with_the_first_department(kb_dir: Path) -> 
 TRANSLATED = GOOD.replace("status: published\n", """status: published
 i18n:
   en:
+    updated: 2026-11-20
     question: Is this a good question?
     answer: It is.
 """)
@@ -178,7 +179,7 @@ def test_a_translation_may_bring_its_own_alt_questions(kb_dir: Path) -> None:
     write(kb_dir, "scalar", TRANSLATED.replace("    answer:", "    alt_questions: just one\n    answer:", 1)
           .format(id="scalar", question="一つだけですか？"))
     kb, problems = load_knowledge(kb_dir)
-    assert codes(problems) == {("scalar.md", "bad_type"): 13}
+    assert codes(problems) == {("scalar.md", "bad_type"): 14}  # the block's own line
     assert kb.faq("good-one").translations["en"].alt_questions == ("good question?", "is it good")
     doc = next(d for d in documents(kb) if d.id == "good-one")
     assert {"good question?", "is it good", "Is this a good question?"} <= set(doc.alt_questions)
@@ -196,7 +197,40 @@ def test_an_unknown_language_code_is_an_error(kb_dir: Path) -> None:
     write(kb_dir, "klingon", TRANSLATED.replace("  en:", "  tlh:").format(id="klingon", question="未知の言語ですか？"))
     write(kb_dir, "half", TRANSLATED.replace("    answer: It is.\n", "").format(id="half", question="半分ですか？"))
     _, problems = load_knowledge(kb_dir)
-    assert codes(problems) == {("klingon.md", "unknown_language"): 13, ("half.md", "bad_type"): 13}
+    assert codes(problems) == {("klingon.md", "unknown_language"): 14, ("half.md", "bad_type"): 14}
+
+
+def test_a_translation_older_than_the_japanese_or_undated_is_flagged_and_still_served(kb_dir: Path) -> None:
+    write(kb_dir, "older", TRANSLATED.replace("    updated: 2026-11-20", "    updated: 2026-10-01")
+          .format(id="older", question="古い翻訳ですか？"))
+    write(kb_dir, "undated", TRANSLATED.replace("    updated: 2026-11-20\n", "")
+          .format(id="undated", question="日付のない翻訳ですか？"))
+    write(kb_dir, "bad-date", TRANSLATED.replace("    updated: 2026-11-20", "    updated: someday")
+          .format(id="bad-date", question="日付が読めない翻訳ですか？"))
+    kb, problems = load_knowledge(kb_dir)
+    assert codes(problems) == {("older.md", "translation_outdated"): 14, ("undated.md", "translation_undated"): 14,
+                               ("bad-date.md", "bad_date"): 14}
+    assert kb.faq("older").text("en")[0] == "en" and kb.faq("undated").text("en")[0] == "en"
+    assert "2026-10-01" in problems[0].format() or "2026-10-01" in problems[1].format()
+
+
+@pytest.mark.parametrize(("answer", "missing", "extra"), [
+    ("Call 043-421-2111 on weekdays.", "-", "-"),  # nothing dropped, nothing added
+    ("Call the city hall.", "043-421-2111, 2111, 421, 43", "-"),  # the phone number dropped
+    ("Call 043-421-2111; the fee is 300 yen.", "-", "300"),  # a fee the Japanese never gave
+    ("Call 043-421-2111 before 17:15.", "-", "15, 17"),
+])
+def test_a_translation_must_keep_the_numbers_and_urls_of_the_japanese(kb_dir: Path, answer: str, missing: str,
+                                                                      extra: str) -> None:
+    faq = TRANSLATED.replace("    answer: It is.", f"    answer: {answer}")
+    faq = faq.replace("回答です。", "電話 043-421-2111 へ。")
+    write(kb_dir, "numbers", faq.format(id="numbers", question="番号は同じですか？"))
+    _, problems = load_knowledge(kb_dir)
+    found = [p for p in problems if p.code == "translation_literals"]
+    if missing == extra == "-":
+        assert found == []
+    else:
+        assert [(p.line, p.values["missing"], p.values["extra"]) for p in found] == [(14, missing, extra)]
 
 
 def test_a_departments_old_name_en_is_explained(kb_dir: Path) -> None:

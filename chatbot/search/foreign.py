@@ -1,0 +1,104 @@
+"""Questions in the languages with their own analyzer, matched against the FAQ translations in that language.
+
+The main engine's channels (Sudachi words, katakana readings, a Japanese embedding) say nothing about
+Korean or Nepali text, so each of these languages gets a small index of its own: TF-IDF over its analyzer's
+tokens (chatbot.text.foreign), the question side (translated question and alt questions, the best one
+counting) weighed more than the answer. A few dozen translated FAQs per language make this instant to build,
+so it is built when a version loads, never stored.
+
+Confidence is cosine similarity, with one difference: query words no translation uses still count in the
+question's length, as rare words. A Vietnamese question about the weather shares only "tôi muốn biết" with
+the FAQs; without this its few known words would look like a perfect match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from chatbot.core import languages
+from chatbot.knowledge import FAQ, FaqText
+from chatbot.search.engine import Hit
+from chatbot.text import Analyzer, analyzer
+
+ANSWER_AT = 0.5  # the confidence from which the top translation answers (chosen on the dev rows, docs/i18n.md)
+ANSWER_WEIGHT = 0.3  # the answer's share of the score (chosen on tests/eval/multilingual_dev.tsv)
+UNKNOWN_WEIGHT = 1.0  # weight of a word no translation uses, as a share of the rarest known word's
+
+
+def own_analyzer(lang: str) -> bool:
+    """Whether ``lang``'s questions go through this index rather than the main engine."""
+    return languages.LANGUAGES[lang].analyzer != languages.LANGUAGES[languages.DEFAULT].analyzer
+
+
+@dataclass(frozen=True)
+class _Language:
+    analyzer: Analyzer
+    vectorizer: TfidfVectorizer
+    faq_ids: tuple[str, ...]
+    questions: Any  # sparse, one row per question and alt question, l2-normalised (rows of `owners`)
+    owners: np.ndarray  # index into faq_ids of each question row
+    answers: Any  # sparse, one row per FAQ, l2-normalised
+    unknown: float  # weight of a word the vocabulary lacks
+
+
+class ForeignIndex:
+    """One small index per language with its own analyzer and at least one translated FAQ."""
+
+    def __init__(self, faqs: Sequence[FAQ]):
+        self._languages: dict[str, _Language] = {}
+        for code in languages.CODES:
+            rows = [(faq.id, faq.translations[code]) for faq in faqs if code in faq.translations]
+            if own_analyzer(code) and rows:
+                self._languages[code] = _build(analyzer(lang=code), rows)
+
+    def covers(self, lang: str) -> bool:
+        return lang in self._languages
+
+    def search(self, lang: str, question: str, k: int) -> list[Hit]:
+        """The ``k`` best translated FAQs for ``question``, best first; empty for a language with none."""
+        index = self._languages.get(lang)
+        if index is None:
+            return []
+        tokens = index.analyzer.tokens(question)
+        query = index.vectorizer.transform([tokens])
+        vocabulary = index.vectorizer.vocabulary_
+        unknown = sum(1 for token in set(tokens) if token not in vocabulary)
+        length = np.sqrt(query.multiply(query).sum() + unknown * index.unknown ** 2)
+        if length == 0:
+            return []
+        by_question = (index.questions @ query.T).toarray().ravel() / length
+        best = np.zeros(len(index.faq_ids))
+        np.maximum.at(best, index.owners, by_question)
+        scores = (1 - ANSWER_WEIGHT) * best + ANSWER_WEIGHT * (index.answers @ query.T).toarray().ravel() / length
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [Hit(index.faq_ids[i], float(scores[i]), float(np.clip(scores[i], 0.0, 1.0)))
+                for i in order if scores[i] > 0]
+
+
+def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]]) -> _Language:
+    faq_ids = tuple(faq_id for faq_id, _ in rows)
+    questions, owners = [], []
+    for n, (_, text) in enumerate(rows):
+        for q in (text.question, *text.alt_questions):
+            questions.append(lang_analyzer.tokens(q))
+            owners.append(n)
+    answers = [lang_analyzer.tokens(text.answer) for _, text in rows]
+    # Token lists in, so the vectorizer neither splits nor lowercases again (the analyzer did).
+    vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm=None)
+    vectorizer.fit(questions + answers)
+    return _Language(
+        analyzer=lang_analyzer,
+        vectorizer=vectorizer,
+        faq_ids=faq_ids,
+        questions=normalize(vectorizer.transform(questions)),
+        owners=np.asarray(owners),
+        answers=normalize(vectorizer.transform(answers)),
+        unknown=UNKNOWN_WEIGHT * float(vectorizer.idf_.max()),
+    )
+
