@@ -59,7 +59,8 @@ from chatbot.serving.respond import respond  # noqa: E402
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
 DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
-MULTILINGUAL_FILE = ROOT / "tests" / "eval" / "multilingual.tsv"
+# The dev file (tuning) first, then the test file (reporting); each is scored whole.
+MULTILINGUAL_FILES = (ROOT / "tests" / "eval" / "multilingual_dev.tsv", ROOT / "tests" / "eval" / "multilingual.tsv")
 CONVERSATION_FILES = (ROOT / "tests" / "eval" / "conversation.tsv", ROOT / "tests" / "eval" / "conversation2.tsv")
 
 
@@ -168,20 +169,23 @@ def read_multilingual(path: Path) -> list[DemandRow]:
                       r["lang"]) for n, r in enumerate(_records(path))]
 
 
-def multilingual_report(judged: list[Judged]) -> None:
-    """Per language and half: needs answered with an FAQ that truly answers them, off-topic declined, and
-    the precision of what was answered (the acceptance figures of the languages issue)."""
-    for lang in dict.fromkeys(j.row.style for j in judged):
-        for half, parity in (("dev", 0), ("test", 1)):
-            part = [j for j in judged if j.row.style == lang and j.row.number % 2 == parity]
+def multilingual_report(judged: list[Judged], index: ServingIndex) -> None:
+    """Per file and language: needs answered with an FAQ that truly answers them, off-topic declined, the
+    precision of what was answered, and how many answers were shown in the asker's own language (the
+    acceptance figures of the languages issue)."""
+    for file in dict.fromkeys(j.row.file for j in judged):
+        for lang in dict.fromkeys(j.row.style for j in judged if j.row.file == file):
+            part = [j for j in judged if j.row.file == file and j.row.style == lang]
             needs = [j for j in part if j.row.city]
             offtopic = [j for j in part if not j.row.city]
             answered = [j for j in part if j.faq_id]
-            print(f"multilingual {lang:5s} {half:4s} rows={len(part):3d} "
+            own = [j for j in answered if index.faqs[j.faq_id].text(lang)[0] == lang]
+            print(f"{file:18s} {lang:5s} rows={len(part):3d} "
                   f"right={sum(j.right for j in needs) / max(1, len(needs)):.3f} "
                   f"declined={sum(not j.faq_id for j in offtopic) / max(1, len(offtopic)):.3f} "
                   f"precision={sum(j.right for j in answered) / max(1, len(answered)):.3f} "
-                  f"answered={len(answered) / max(1, len(part)):.3f}")
+                  f"answered={len(answered) / max(1, len(part)):.3f} "
+                  f"in_language={len(own) / max(1, len(answered)):.3f}")
 
 
 def _fold(text: str) -> str:
@@ -400,8 +404,8 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the dev rows that go wrong")
     parser.add_argument("--rows", type=Path, nargs="+", default=EVAL_FILES, help="TSV files of questions")
     parser.add_argument("--demand", type=Path, nargs="*", default=DEMAND_FILES, help="demand-side TSVs (see headers)")
-    parser.add_argument("--multilingual", type=Path, nargs="?", const=None, default=MULTILINGUAL_FILE,
-                        help="multilingual TSV (see its header); give the option alone to skip it")
+    parser.add_argument("--multilingual", type=Path, nargs="*", default=MULTILINGUAL_FILES,
+                        help="multilingual TSVs (see their headers); give the option alone to skip them")
     parser.add_argument("--conversation", type=Path, nargs="*", default=CONVERSATION_FILES,
                         help="follow-up, subject-change and small-talk pairs (see its header)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
@@ -432,8 +436,8 @@ def main() -> None:
                 MODEL_FILE.write_text(json.dumps(fitted) + "\n", encoding="utf-8")
                 print(f"written to {MODEL_FILE.relative_to(ROOT)}")
         judged = judge(demand, index, args.threshold, settings.suggest_threshold)
-        multilingual = judge(read_multilingual(args.multilingual), index, args.threshold,
-                             settings.suggest_threshold) if args.multilingual else []
+        multilingual = judge([row for path in args.multilingual for row in read_multilingual(path)], index,
+                             args.threshold, settings.suggest_threshold)
         conversation = [row for path in args.conversation for row in read_conversation(path)]
         exchanges = converse(conversation, index, settings, args.threshold)
     print(f"threshold={args.threshold}")
@@ -443,7 +447,7 @@ def main() -> None:
     for name, part in parts:
         report(name, part, model, args.threshold)
     demand_report(judged, index, args.errors)
-    multilingual_report(multilingual)
+    multilingual_report(multilingual, index)
     conversation_report(exchanges, args.errors)
     if args.errors:
         for o in dev:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatbot.core import languages
-from chatbot.search import followup, foreign
+from chatbot.search import followup
 from chatbot.search.engine import Hit
 from chatbot.search.foreign import own_analyzer
 from chatbot.search.topics import Topic
@@ -79,7 +79,7 @@ def _decide_translated(index: ServingIndex, question: str, threshold: float, lan
     words it can read (a Chinese question's kanji, a romanised juminhyo), answered only when confident;
     else the fallback, with the translated FAQs as suggestions."""
     hits = tuple(index.foreign.search(lang, question, k=CANDIDATES))
-    if hits and hits[0].confidence >= foreign.ANSWER_AT:
+    if _confident(hits, threshold):
         return Decision(hits, None, True)
     main = decide(index, question, threshold)
     return main if main.answered else Decision(hits, None, False)

@@ -6,9 +6,11 @@ tokens (chatbot.text.foreign), the question side (translated question and alt qu
 counting) weighed more than the answer. A few dozen translated FAQs per language make this instant to build,
 so it is built when a version loads, never stored.
 
-Confidence is cosine similarity, with one difference: query words no translation uses still count in the
+The score is cosine similarity, with one difference: query words no translation uses still count in the
 question's length, as rare words. A Vietnamese question about the weather shares only "tôi muốn biết" with
-the FAQs; without this its few known words would look like a perfect match.
+the FAQs; without this its few known words would look like a perfect match. Confidence is the score scaled
+so that the score chosen on the dev rows for answering reads as 0.5, the service's default answer threshold:
+raising `CHATBOT_ANSWER_THRESHOLD` asks more of these languages too.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from chatbot.core import languages
+from chatbot.core import languages, settings
 from chatbot.knowledge import FAQ, FaqText
 from chatbot.search.engine import Hit
 from chatbot.text import Analyzer, analyzer
 
-ANSWER_AT = 0.5  # the confidence from which the top translation answers (chosen on the dev rows, docs/i18n.md)
-ANSWER_WEIGHT = 0.3  # the answer's share of the score (chosen on tests/eval/multilingual_dev.tsv)
-UNKNOWN_WEIGHT = 1.0  # weight of a word no translation uses, as a share of the rarest known word's
+# Chosen on tests/eval/multilingual_dev.tsv (docs/retrieval.md, "Other languages"):
+ANSWER_AT = 0.14  # the score from which the top translation answers at the default threshold (confidence 0.5)
+ANSWER_WEIGHT = 0.3  # the answer's share of the score, the best question's being the rest
+UNKNOWN_WEIGHT = 2.0  # weight of a word no translation uses, relative to the rarest known word's
+# the confidence ANSWER_AT maps to: the settings table's default answer threshold
+DEFAULT_THRESHOLD = float(next(s.default for s in settings.SETTINGS if s.name == "ANSWER_THRESHOLD"))
 
 
 def own_analyzer(lang: str) -> bool:
@@ -77,7 +82,8 @@ class ForeignIndex:
         np.maximum.at(best, index.owners, by_question)
         scores = (1 - ANSWER_WEIGHT) * best + ANSWER_WEIGHT * (index.answers @ query.T).toarray().ravel() / length
         order = np.argsort(-scores, kind="stable")[:k]
-        return [Hit(index.faq_ids[i], float(scores[i]), float(np.clip(scores[i], 0.0, 1.0)))
+        scale = DEFAULT_THRESHOLD / ANSWER_AT
+        return [Hit(index.faq_ids[i], float(scores[i]), float(np.clip(scores[i] * scale, 0.0, 1.0)))
                 for i in order if scores[i] > 0]
 
 

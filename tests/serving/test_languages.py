@@ -1,0 +1,60 @@
+"""Questions in the languages with their own analyzer, against the real index of the bundled knowledge base:
+answered from the FAQ translation in that language, declined in that language with the foreign residents'
+desk, and answered in Japanese (saying so) when only the Japanese FAQ matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.core import messages
+from chatbot.core.settings import Settings
+from chatbot.search.versions import ServingIndex, load_current
+from chatbot.serving.reply import Reply
+from chatbot.serving.respond import respond
+
+
+@pytest.fixture(scope="module")
+def index(built: Settings) -> ServingIndex:
+    return load_current(built.index_dir)
+
+
+def ask(index: ServingIndex, question: str) -> Reply:
+    return respond(index, question, threshold=0.5, suggest_threshold=0.2)
+
+
+@pytest.mark.parametrize(("question", "lang", "faq_id"), [
+    ("我搬到四街道市了，转入手续在哪里办？", "zh", "procedures-moving-in-notification"),
+    ("주민표를 발급받고 싶어요", "ko", "certificates-juminhyo-counter"),
+    ("Tôi làm mất thẻ My Number thì phải làm sao?", "vi", "mynumber-card-lost"),
+    ("Paano magtapon ng malaking basura (sodai gomi)?", "tl", "garbage-sodai"),
+    ("मलाई जापानी भाषा आउँदैन, नगरपालिकामा दोभाषे पाइन्छ?", "ne", "general-foreign-consultation"),
+    ("Como faço o pedido do cartão My Number?", "pt", "mynumber-card-apply"),
+])
+def test_a_question_is_answered_from_the_translation_in_its_language(index: ServingIndex, question: str, lang: str,
+                                                                     faq_id: str) -> None:
+    reply = ask(index, question)
+    assert (reply.lang, reply.type, reply.faq.id if reply.faq else None) == (lang, "answer", faq_id)
+    shown = reply.to_json()["faq"]
+    assert shown["lang"] == lang and shown["question"] == reply.faq.translations[lang].question
+    assert shown["answer"].endswith(messages.text("translation_notice", lang))  # the Japanese page is official
+    assert reply.message == messages.text("answer_intro", lang)
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("明天天气怎么样？", "zh"), ("내일 날씨 어때요?", "ko"), ("Ngày mai thời tiết thế nào?", "vi"),
+    ("Qual é o melhor restaurante de sushi?", "pt"),
+])
+def test_an_off_topic_question_is_declined_in_its_language_with_the_foreign_residents_desk(
+        index: ServingIndex, question: str, lang: str) -> None:
+    reply = ask(index, question)
+    desk = index.kb.foreign_desk
+    assert (reply.lang, reply.type, reply.faq) == (lang, "fallback", None)
+    assert reply.message == messages.text("fallback_foreign", lang, desk=desk.name_in(lang))
+    assert desk.key == "kokusai" and reply.department == desk
+
+
+def test_an_faq_only_in_japanese_is_answered_in_japanese_saying_so(index: ServingIndex) -> None:
+    reply = ask(index, "狂犬病预防注射在哪里打？")  # no Chinese translation; the kanji meet the Japanese FAQ
+    assert (reply.lang, reply.faq.id if reply.faq else None) == ("zh", "environment-rabies-vaccine")
+    assert "zh" not in reply.faq.translations and reply.to_json()["faq"]["lang"] == "ja"
+    assert reply.message == messages.text("ja_only", "zh")
