@@ -107,6 +107,8 @@ class Department:
     # Matters the department handles, in citizens' words: a question naming one that no FAQ covers
     # is routed here instead of being answered with the nearest FAQ (chatbot.search.topics).
     topics: tuple[str, ...] = ()
+    # The same in the languages with their own analyzer (chatbot.search.foreign), from the i18n blocks.
+    foreign_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def name_in(self, lang: str) -> str:
         return next((self.names[code] for code in languages.chain(lang) if code in self.names), self.name)

@@ -92,11 +92,12 @@ def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Dep
             hours, bad = parse_hours(entry["hours"])
             for value in bad:
                 out.error(where, "bad_hours", value=value)
-        names = translations(entry["i18n"], ("name",), where, out) if "i18n" in entry else {}
+        names = translations(entry["i18n"], ("name",), where, out, lists=("topics",)) if "i18n" in entry else {}
         departments[str(key)] = Department(
             key=str(key), name=entry["name"], phone=str(entry["phone"]), email=entry.get("email"),
             url=entry.get("url"), location=entry.get("location"), note=entry.get("note"),
             names={code: text["name"] for code, text in names.items()}, hours=hours,
+            foreign_topics={code: text["topics"] for code, text in names.items() if text["topics"]},
             closed_on_holidays=bool(entry.get("closed_on_holidays", data.get("closed_on_holidays", True))),
             year_end_closed=bool(entry.get("year_end_closed", data.get("year_end_closed", True))),
             topics=_topics(entry.get("topics", []), str(key), where, out, seen_topics),

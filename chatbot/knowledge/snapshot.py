@@ -40,7 +40,7 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
         hours={int(day): tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans)
                for day, spans in d["hours"].items()},
         closed_on_holidays=d["closed_on_holidays"], year_end_closed=d["year_end_closed"],
-        topics=tuple(d["topics"]),
+        topics=tuple(d["topics"]), foreign_topics={k: tuple(v) for k, v in d.get("foreign_topics", {}).items()},
     ) for d in data["departments"]}
     closures = tuple(Closure(dt.date.fromisoformat(c["start"]), dt.date.fromisoformat(c["end"]), c["reason"],
                              tuple(c["departments"])) for c in data["closures"])
@@ -71,4 +71,4 @@ def _department(d: Department) -> dict[str, Any]:
             "hours": {str(day): [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in spans]
                       for day, spans in d.hours.items()},
             "closed_on_holidays": d.closed_on_holidays, "year_end_closed": d.year_end_closed,
-            "topics": list(d.topics)}
+            "topics": list(d.topics), "foreign_topics": {k: list(v) for k, v in d.foreign_topics.items()}}

@@ -75,10 +75,14 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
 
 
 def _decide_translated(index: ServingIndex, question: str, threshold: float, lang: str) -> Decision:
-    """The best FAQ translated into ``lang`` when it is close enough; else what the main engine makes of the
-    words it can read (a Chinese question's kanji, a romanised juminhyo), answered only when confident;
-    else the fallback, with the translated FAQs as suggestions."""
+    """The best FAQ translated into ``lang`` when it is close enough and the question names no matter (in
+    ``lang``) that no translation mentions; else what the main engine makes of the words it can read (a
+    Chinese question's kanji), answered only when confident; else the fallback, with the translated FAQs as
+    suggestions."""
     hits = tuple(index.foreign.search(lang, question, k=CANDIDATES))
+    topic = index.foreign.unanswered(lang, question)
+    if topic is not None:
+        return Decision(hits, topic, False)
     if _confident(hits, threshold):
         return Decision(hits, None, True)
     main = decide(index, question, threshold)

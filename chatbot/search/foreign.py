@@ -11,6 +11,11 @@ question's length, as rare words. A Vietnamese question about the weather shares
 the FAQs; without this its few known words would look like a perfect match. Confidence is the score scaled
 so that the score chosen on the dev rows for answering reads as 0.5, the service's default answer threshold:
 raising `CHATBOT_ANSWER_THRESHOLD` asks more of these languages too.
+
+Departments' topics in these languages (departments.yaml, ``i18n: {pt: {topics: [...]}}``) work as the
+Japanese ones do (chatbot.search.topics): a question naming one that no translated FAQ mentions gets the
+honest fallback with that department, instead of the FAQ whose other words happen to match ("what do I
+bring" of a visa renewal meeting the residence-record FAQ).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from chatbot.core import languages, settings
-from chatbot.knowledge import FAQ, FaqText
+from chatbot.knowledge import FAQ, Department, FaqText
 from chatbot.search.engine import Hit
+from chatbot.search.topics import Topic
 from chatbot.text import Analyzer, analyzer
 
 # Chosen on tests/eval/multilingual_dev.tsv (docs/retrieval.md, "Other languages"):
@@ -50,20 +56,30 @@ class _Language:
     owners: np.ndarray  # index into faq_ids of each question row
     answers: Any  # sparse, one row per FAQ, l2-normalised
     unknown: float  # weight of a word the vocabulary lacks
+    topics: tuple[tuple[frozenset[str], Topic], ...] = ()  # each topic's tokens, most tokens first
 
 
 class ForeignIndex:
     """One small index per language with its own analyzer and at least one translated FAQ."""
 
-    def __init__(self, faqs: Sequence[FAQ]):
+    def __init__(self, faqs: Sequence[FAQ], departments: Sequence[Department] = ()):
         self._languages: dict[str, _Language] = {}
         for code in languages.CODES:
             rows = [(faq.id, faq.translations[code]) for faq in faqs if code in faq.translations]
             if own_analyzer(code) and rows:
-                self._languages[code] = _build(analyzer(lang=code), rows)
+                self._languages[code] = _build(analyzer(lang=code), rows, code, departments)
 
     def covers(self, lang: str) -> bool:
         return lang in self._languages
+
+    def unanswered(self, lang: str, question: str) -> Topic | None:
+        """The topic (in ``lang``) the question names that no FAQ translated into ``lang`` mentions."""
+        index = self._languages.get(lang)
+        if index is None:
+            return None
+        tokens = set(index.analyzer.tokens(question))
+        named = next((topic for words, topic in index.topics if words <= tokens), None)
+        return named if named is not None and not named.covered else None
 
     def search(self, lang: str, question: str, k: int) -> list[Hit]:
         """The ``k`` best translated FAQs for ``question``, best first; empty for a language with none."""
@@ -87,7 +103,8 @@ class ForeignIndex:
                 for i in order if scores[i] > 0]
 
 
-def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]]) -> _Language:
+def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]], lang: str,
+           departments: Sequence[Department]) -> _Language:
     faq_ids = tuple(faq_id for faq_id, _ in rows)
     questions, owners = [], []
     for n, (_, text) in enumerate(rows):
@@ -106,5 +123,21 @@ def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]]) -> _Languag
         owners=np.asarray(owners),
         answers=normalize(vectorizer.transform(answers)),
         unknown=UNKNOWN_WEIGHT * float(vectorizer.idf_.max()),
+        topics=_topics(lang_analyzer, lang, departments,
+                       [set(lang_analyzer.tokens(f"{text.question}\n{text.answer}")) for _, text in rows]),
     )
+
+
+def _topics(lang_analyzer: Analyzer, lang: str, departments: Sequence[Department],
+            texts: list[set[str]]) -> tuple[tuple[frozenset[str], Topic], ...]:
+    """A topic is covered when one translation's question and answer hold all its tokens. Not its alt
+    questions: they give the asker's situation ("a juminhyo for my visa renewal"), not what the FAQ answers."""
+    found = []
+    for department in departments:
+        for word in department.foreign_topics.get(lang, ()):
+            words = frozenset(lang_analyzer.tokens(word))
+            if words:
+                covered = any(words <= text for text in texts)
+                found.append((words, Topic(word, department.key, " ".join(sorted(words)), "", covered)))
+    return tuple(sorted(found, key=lambda pair: -len(pair[0])))
 

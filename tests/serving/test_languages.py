@@ -58,3 +58,13 @@ def test_an_faq_only_in_japanese_is_answered_in_japanese_saying_so(index: Servin
     assert (reply.lang, reply.faq.id if reply.faq else None) == ("zh", "environment-rabies-vaccine")
     assert "zh" not in reply.faq.translations and reply.to_json()["faq"]["lang"] == "ja"
     assert reply.message == messages.text("ja_only", "zh")
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("비자 연장하려면 뭐 가져가요?", "ko"), ("Como renovar meu visto? O que preciso levar?", "pt"),
+])
+def test_a_matter_no_translation_mentions_goes_to_its_department_not_to_a_near_faq(
+        index: ServingIndex, question: str, lang: str) -> None:
+    """Visa renewals are the immigration bureau's: "what to bring" must not land on the residence-record FAQ."""
+    reply = ask(index, question)
+    assert (reply.type, reply.faq, reply.department.key) == ("fallback", None, "kokusai")
