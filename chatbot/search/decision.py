@@ -7,6 +7,7 @@ citizens will see change: a second copy of the rule could drift and report the w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from chatbot.core import languages
@@ -19,6 +20,7 @@ from chatbot.search.versions import ServingIndex
 # Hits ranked per question: the top one decides, the ones behind it become a reply's suggestions.
 # Every caller ranks the same number because a hit's confidence depends on the runner-up's score.
 CANDIDATES = 5
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji: what the main engine reads
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,18 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
 
 def _decide_translated(index: ServingIndex, question: str, threshold: float, lang: str) -> Decision:
     """The best FAQ translated into ``lang`` when it is close enough and the question names no matter (in
-    ``lang``) that no translation mentions; else what the main engine makes of the words it can read (a
-    Chinese question's kanji), answered only when confident; else the fallback, with the translated FAQs as
-    suggestions."""
+    ``lang``) that no translation mentions; else, for a question holding kanji or kana (a Chinese question,
+    a Japanese term copied from a letter), what the main engine makes of them, answered only when confident;
+    else the fallback, with the translated FAQs as suggestions. Latin or Hangul text never goes to the main
+    engine: its Japanese model reads such words as noise and can be confidently wrong."""
     hits = tuple(index.foreign.search(lang, question, k=CANDIDATES))
     topic = index.foreign.unanswered(lang, question)
     if topic is not None:
         return Decision(hits, topic, False)
     if _confident(hits, threshold):
         return Decision(hits, None, True)
+    if not JAPANESE_SCRIPT.search(question):
+        return Decision(hits, None, False)
     main = decide(index, question, threshold)
     return main if main.answered else Decision(hits, None, False)
 

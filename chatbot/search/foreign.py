@@ -4,7 +4,9 @@ The main engine's channels (Sudachi words, katakana readings, a Japanese embeddi
 Korean or Nepali text, so each of these languages gets a small index of its own: TF-IDF over its analyzer's
 tokens (chatbot.text.foreign), the question side (translated question and alt questions, the best one
 counting) weighed more than the answer. A few dozen translated FAQs per language make this instant to build,
-so it is built when a version loads, never stored.
+so it is built when a version loads, never stored. Three fields count: the best single question (an alt
+question that says it just so), all questions as one text (words spread over several phrasings) and the
+answer.
 
 The score is cosine similarity, with one difference: query words no translation uses still count in the
 question's length, as rare words. A Vietnamese question about the weather shares only "tôi muốn biết" with
@@ -35,8 +37,10 @@ from chatbot.search.topics import Topic
 from chatbot.text import Analyzer, analyzer
 
 # Chosen on tests/eval/multilingual_dev.tsv (docs/retrieval.md, "Other languages"):
-ANSWER_AT = 0.14  # the score from which the top translation answers at the default threshold (confidence 0.5)
-ANSWER_WEIGHT = 0.3  # the answer's share of the score, the best question's being the rest
+ANSWER_AT = 0.10  # the score from which the top translation answers at the default threshold (confidence 0.5)
+BEST_QUESTION_WEIGHT = 0.2  # the score's shares: the best question and alt question,
+QUESTIONS_WEIGHT = 0.5  # all of them as one text,
+ANSWER_WEIGHT = 0.3  # and the answer
 UNKNOWN_WEIGHT = 2.0  # weight of a word no translation uses, relative to the rarest known word's
 # the confidence ANSWER_AT maps to: the settings table's default answer threshold
 DEFAULT_THRESHOLD = float(next(s.default for s in settings.SETTINGS if s.name == "ANSWER_THRESHOLD"))
@@ -54,6 +58,7 @@ class _Language:
     faq_ids: tuple[str, ...]
     questions: Any  # sparse, one row per question and alt question, l2-normalised (rows of `owners`)
     owners: np.ndarray  # index into faq_ids of each question row
+    joined: Any  # sparse, one row per FAQ: its questions as one text, l2-normalised
     answers: Any  # sparse, one row per FAQ, l2-normalised
     unknown: float  # weight of a word the vocabulary lacks
     topics: tuple[tuple[frozenset[str], Topic], ...] = ()  # each topic's tokens, most tokens first
@@ -96,7 +101,9 @@ class ForeignIndex:
         by_question = (index.questions @ query.T).toarray().ravel() / length
         best = np.zeros(len(index.faq_ids))
         np.maximum.at(best, index.owners, by_question)
-        scores = (1 - ANSWER_WEIGHT) * best + ANSWER_WEIGHT * (index.answers @ query.T).toarray().ravel() / length
+        joined = (index.joined @ query.T).toarray().ravel() / length
+        answer = (index.answers @ query.T).toarray().ravel() / length
+        scores = BEST_QUESTION_WEIGHT * best + QUESTIONS_WEIGHT * joined + ANSWER_WEIGHT * answer
         order = np.argsort(-scores, kind="stable")[:k]
         scale = DEFAULT_THRESHOLD / ANSWER_AT
         return [Hit(index.faq_ids[i], float(scores[i]), float(np.clip(scores[i] * scale, 0.0, 1.0)))
@@ -106,11 +113,13 @@ class ForeignIndex:
 def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]], lang: str,
            departments: Sequence[Department]) -> _Language:
     faq_ids = tuple(faq_id for faq_id, _ in rows)
-    questions, owners = [], []
+    questions: list[tuple[str, ...]] = []
+    owners, joined = [], []
     for n, (_, text) in enumerate(rows):
-        for q in (text.question, *text.alt_questions):
-            questions.append(lang_analyzer.tokens(q))
-            owners.append(n)
+        mine = [lang_analyzer.tokens(q) for q in (text.question, *text.alt_questions)]
+        questions += mine
+        owners += [n] * len(mine)
+        joined.append(tuple(token for tokens in mine for token in tokens))
     answers = [lang_analyzer.tokens(text.answer) for _, text in rows]
     # Token lists in, so the vectorizer neither splits nor lowercases again (the analyzer did).
     vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm=None)
@@ -121,6 +130,7 @@ def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]], lang: str,
         faq_ids=faq_ids,
         questions=normalize(vectorizer.transform(questions)),
         owners=np.asarray(owners),
+        joined=normalize(vectorizer.transform(joined)),
         answers=normalize(vectorizer.transform(answers)),
         unknown=UNKNOWN_WEIGHT * float(vectorizer.idf_.max()),
         topics=_topics(lang_analyzer, lang, departments,

@@ -24,7 +24,7 @@ def ask(index: ServingIndex, question: str) -> Reply:
 
 @pytest.mark.parametrize(("question", "lang", "faq_id"), [
     ("我搬到四街道市了，转入手续在哪里办？", "zh", "procedures-moving-in-notification"),
-    ("주민표를 발급받고 싶어요", "ko", "certificates-juminhyo-counter"),
+    ("편의점에서 주민표를 뗄 수 있어요?", "ko", "procedures-konbini-juminhyo"),
     ("Tôi làm mất thẻ My Number thì phải làm sao?", "vi", "mynumber-card-lost"),
     ("Paano magtapon ng malaking basura (sodai gomi)?", "tl", "garbage-sodai"),
     ("मलाई जापानी भाषा आउँदैन, नगरपालिकामा दोभाषे पाइन्छ?", "ne", "general-foreign-consultation"),

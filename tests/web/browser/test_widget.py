@@ -14,6 +14,8 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from chatbot.core import messages
+
 pytestmark = pytest.mark.browser
 
 IN_SCOPE = "マイナンバーカードの申請方法は？"
@@ -284,6 +286,8 @@ def test_the_language_menu_changes_the_ui_and_the_replies(open_page, texts, scre
     with page.expect_request(lambda r: r.url.endswith("/api/chat")) as request:
         reply, body = widget.ask(LANGUAGE_QUESTIONS[code])
     assert request.value.post_data_json["lang"] == code and body["lang"] == code
+    assert body["type"] == "answer" and body["faq"]["lang"] == code  # the FAQ's own translation
+    expect(reply).to_contain_text(messages.text("translation_notice", code))  # the Japanese page is official
     expect(reply.locator(".contact h3")).to_have_text(texts[code]["contact_heading"])  # the card in their language
     expect(widget.panel.get_by_role("button", name=texts[code]["furigana_label"])).to_be_hidden()
     if code != "en":  # the README shows Chinese and Vietnamese
