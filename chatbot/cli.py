@@ -337,3 +337,75 @@ def report(since: str, fmt: str, output: Path | None, draft_dir: Path | None) ->
         click.echo(result.text)
     for path in result.drafts:
         click.echo(f"draft: {path}", err=True)
+
+
+# ------------------------------------------------------------ staff accounts
+
+@main.group()
+def staff() -> None:
+    """Staff console accounts (/staff/): add, list, remove, set passwords."""
+
+
+def _accounts():  # type: ignore[no-untyped-def]
+    from chatbot.store.accounts import Accounts
+    from chatbot.store.db import Database
+
+    return Accounts(Database(_settings().db_url))
+
+
+def _actor() -> str:
+    """Who made a change from the command line, for the audit log."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _read_password() -> str:
+    """From the terminal without echo (asked twice), or the first line of stdin for scripts; never an option,
+    which would end up in the shell history and the process list."""
+    if sys.stdin.isatty():
+        return click.prompt(messages.staff("staff_password_prompt"), hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _account_change(change) -> None:  # type: ignore[no-untyped-def]
+    from chatbot.store.accounts import AccountError
+
+    try:
+        change()
+    except AccountError as exc:
+        click.echo(messages.staff(exc.code, **exc.values), err=True)
+        sys.exit(1)
+
+
+@staff.command("add-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["editor", "viewer"]), required=True,
+              help="editor: changes FAQs; viewer: looks only.")
+def add_user(name: str, role: str) -> None:
+    """Add a staff account; the password is read from the terminal (hidden) or stdin."""
+    _account_change(lambda: _accounts().add(name, role, _read_password(), _actor()))
+    click.echo(messages.staff("staff_user_added", name=name, role=role))
+
+
+@staff.command("list-users")
+def list_users() -> None:
+    """Every staff account with its role."""
+    for user in _accounts().users():
+        click.echo(f"{user.name}\t{user.role}\t{user.updated_at}")
+
+
+@staff.command("remove-user")
+@click.argument("name")
+def remove_user(name: str) -> None:
+    """Remove a staff account and end its sessions."""
+    _account_change(lambda: _accounts().remove(name, _actor()))
+    click.echo(messages.staff("staff_user_removed", name=name))
+
+
+@staff.command("set-password")
+@click.argument("name")
+def set_password(name: str) -> None:
+    """Set a new password (read like add-user's); the account's sessions end."""
+    _account_change(lambda: _accounts().set_password(name, _read_password(), _actor()))
+    click.echo(messages.staff("staff_password_set", name=name))

@@ -59,8 +59,9 @@ from chatbot.serving.respond import respond  # noqa: E402
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
 DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
-# The dev file (tuning) first, then the test file (reporting); each is scored whole.
-MULTILINGUAL_FILES = (ROOT / "tests" / "eval" / "multilingual_dev.tsv", ROOT / "tests" / "eval" / "multilingual.tsv")
+# The dev files (tuning) first, then the test file (reporting); each is scored whole.
+MULTILINGUAL_FILES = tuple(ROOT / "tests" / "eval" / name
+                           for name in ("multilingual_dev.tsv", "multilingual_dev2.tsv", "multilingual.tsv"))
 CONVERSATION_FILES = (ROOT / "tests" / "eval" / "conversation.tsv", ROOT / "tests" / "eval" / "conversation2.tsv")
 
 

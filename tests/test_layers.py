@@ -26,7 +26,7 @@ ALLOWED = {
 OWNERS = {
     "flask": ("web/",), "werkzeug": ("web/",), "gunicorn": ("web/",), "prometheus_client": ("web/",),
     "limits": ("web/",), "redis": ("web/",), "lingua": ("core/languages.py",),
-    "sqlite3": ("store/",), "psycopg": ("store/",),
+    "sqlite3": ("store/",), "psycopg": ("store/",), "argon2": ("store/",),
     "sudachipy": ("text/japanese.py",),
     "faiss": ("search/",), "torch": ("search/",), "sentence_transformers": ("search/",), "tokenizers": ("search/",),
     "bm25s": ("search/",),

@@ -140,6 +140,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KEEPALIVE_REQUESTS", "100", "A kept-alive connection is closed after this many requests", integer),
     Setting("READ_TIMEOUT", "10s", "A request (line, headers and body) must arrive within this time, else 408",
             duration),
+    Setting("STAFF_ENABLED", "true", "Serve the staff console at /staff/ (allow it only from the city's network at "
+            "the proxy: docs/operations.md)", boolean),
+    Setting("STAFF_IDLE", "30m", "A staff session ends after this long without a request", duration),
+    Setting("STAFF_LOGIN_LIMIT", "5 per minute;20 per hour",
+            "Staff login attempts allowed per account and per address (counted where CHATBOT_RATE_LIMIT_STORAGE "
+            "says); past it, 429", text),
     Setting("FORWARDED_HOPS", "0",
             "Reverse proxies in front whose X-Forwarded-For/-Proto to trust; 0 = none (headers ignored)", integer),
 )
@@ -173,6 +179,9 @@ class Settings:
     max_requests: int
     keepalive_requests: int
     read_timeout: float
+    staff_enabled: bool
+    staff_idle: float
+    staff_login_limit: str
     forwarded_hops: int
 
     @classmethod

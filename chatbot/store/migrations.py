@@ -49,6 +49,33 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
         "CREATE INDEX feedback_answer ON feedback(answer_id, ts)",
     )),
+    # The staff console (chatbot.store.accounts): accounts, server-side sessions (shared by every server, so a
+    # login holds whichever server a request reaches) and the audit log of every change staff make.
+    Migration("0003_staff", (
+        """CREATE TABLE staff_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,              -- editor | viewer
+            password_hash TEXT NOT NULL,     -- argon2id, never the password
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,     -- sha256 of the cookie's token: a copied table opens no session
+            name TEXT NOT NULL,
+            csrf_token TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        )""",
+        """CREATE TABLE staff_audit (
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        )""",
+        "CREATE INDEX staff_audit_ts ON staff_audit(ts)",
+    )),
 )
 LOCK_ID = 7_283_104  # PostgreSQL advisory lock held while migrating (any number no other program uses)
 LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

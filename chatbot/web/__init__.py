@@ -22,7 +22,7 @@ from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
 from chatbot.serving.reply import Reply
 from chatbot.store.log import ConversationLog
-from chatbot.web import api, errors, framing, pages, security
+from chatbot.web import api, errors, framing, pages, security, staff
 from chatbot.web.metrics import Metrics
 
 MEMO_SIZE = 4096  # distinct recent questions (and department-minute cards) kept encoded
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     api.init_limits(app, settings.rate_limit, settings.rate_limit_storage)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(pages.bp)
+    staff.init_app(app, settings)
     security.init_app(app, settings)
     errors.init_app(app)
     state.metrics.init_app(app)
