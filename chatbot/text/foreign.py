@@ -6,7 +6,10 @@ Each gets the unit its questions and FAQ translations share best, with no dictio
 - Vietnamese: syllables and pairs of syllables (a word is usually two: bảo hiểm), tone marks folded away,
   because residents often type without them on a phone (bao hiem).
 - Portuguese: Snowball stems with function words dropped and accents folded (mudança, mudar → mud).
-- Filipino and Nepali: words, function words dropped (Nepali's own danda ends sentences).
+- Filipino: words, function words dropped.
+- Nepali: words with their case endings cut (बीमामा, बीमाको → बीमा), virama and chandrabindu folded (residents
+  spell transliterated Japanese words every way: जुमिनह्यो, जुमिन्ह्यो), and the letter trigrams of each word,
+  which meet the same word under another ending or spelling. Its own danda ends sentences.
 Only tokens come out: readings and morphemes are Japanese notions (chatbot.text.japanese).
 """
 
@@ -70,6 +73,21 @@ def _portuguese(text: str) -> list[str]:
     return [_fold_marks(stem) for stem in _pt_stemmer.stemWords(words)]
 
 
+_NE_ENDINGS = tuple(sorted(_stop("हरूको हरूलाई हरूमा हरूले हरू को का की लाई मा ले बाट सँग देखि सम्म तिर भित्र"),
+                           key=len, reverse=True))
+_NE_FOLD = str.maketrans({"\u094d": None, "\u0901": "\u0902", "\u200c": None, "\u200d": None})
+
+
+def _nepali(text: str) -> list[str]:
+    tokens = []
+    for word in _words(_NE_STOP)(text):
+        ending = next((e for e in _NE_ENDINGS if word.endswith(e) and len(word) - len(e) >= 3), "")
+        stem = word[:len(word) - len(ending)].translate(_NE_FOLD)
+        tokens.append(stem)
+        tokens += [stem[i:i + 3] for i in range(len(stem) - 2)]
+    return tokens
+
+
 def _words(stop: frozenset[str]) -> Callable[[str], list[str]]:
     def split(text: str) -> list[str]:
         return [w for w in _WORD.findall(text) if w not in stop]
@@ -102,5 +120,5 @@ ANALYZERS = {
     "syllable": _factory(_syllables),
     "portuguese": _factory(_portuguese),
     "filipino": _factory(_words(_TL_STOP)),
-    "nepali": _factory(_words(_NE_STOP)),
+    "nepali": _factory(_nepali),
 }
