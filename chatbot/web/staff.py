@@ -1,4 +1,4 @@
-"""The staff console at /staff/: login, and a dashboard of what citizens asked.
+"""The staff console at /staff/: login, a dashboard of what citizens asked, and teaching the bot.
 
 Every page needs a session (chatbot.store.accounts: server-side, shared by all servers); without one a
 page redirects to the login and anything else is refused. Every state-changing request carries the session's
@@ -7,13 +7,21 @@ its own (double submit). The session cookie is HttpOnly, SameSite=Strict, Secure
 /staff, replaced at each login and dead after ``CHATBOT_STAFF_IDLE`` without a request. Failed and
 successful login attempts alike count against ``CHATBOT_STAFF_LOGIN_LIMIT``, per account and per address:
 past it, 429. The console is in Japanese (staff_messages.yaml), as the staff who use it.
+
+Teaching changes the Markdown file in place (chatbot.knowledge.edit), checks the whole knowledge base with the
+same validator as `chatbot validate`, puts the file back byte for byte if that finds an error in it, records
+the change in the audit log, and publishes through the same pipeline as `chatbot reindex`, in the background
+(the running index keeps serving until the new one is swapped in) or at the nightly run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
+import logging
 import secrets
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -23,10 +31,13 @@ from flask.typing import ResponseReturnValue
 
 from chatbot.core import messages
 from chatbot.core.settings import Settings
-from chatbot.reports.build import build_report
+from chatbot.knowledge import load_knowledge
+from chatbot.knowledge.edit import EditError, add_alt_questions
+from chatbot.reports.build import Report, build_report
 from chatbot.reports.charts import daily_chart
 from chatbot.reports.guess import index_guess
-from chatbot.search.versions import IndexFailure
+from chatbot.search import publish
+from chatbot.search.versions import BuildSpec, IndexFailure
 from chatbot.store.accounts import Accounts, Session
 from chatbot.store.db import Database
 from chatbot.web.ratelimit import limiter, parse_rules
@@ -36,6 +47,8 @@ SESSION_COOKIE = "staff_session"
 LOGIN_CSRF_COOKIE = "staff_login_csrf"
 PERIODS = (7, 30, 90)  # days the dashboard can show
 LANG = "ja"
+CANDIDATE_FAQS = 8  # FAQs offered for a group: its likeliest, or those matching the words searched
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -45,6 +58,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     state = app.extensions["chatbot"]
     state.accounts = Accounts(Database(settings.db_url))
     state.login_limiter = limiter(parse_rules(settings.staff_login_limit), settings.rate_limit_storage)
+    state.publisher = Publisher(settings)
     app.register_blueprint(bp)
     app.jinja_env.globals["staff_text"] = lambda key, **values: messages.text(key, LANG, **values)
 
@@ -147,16 +161,127 @@ def dashboard() -> ResponseReturnValue:
     state = _state()
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else PERIODS[0]
+    report = _report(days)
+    return render_template("staff/dashboard.html", report=report, days=days, periods=PERIODS,
+                           chart=daily_chart(report.days), session=_public(g.staff),
+                           publishing=state.publisher.status())
+
+
+def _report(days: int) -> Report:
+    state = _state()
     now = state.clock()
     start = now - dt.timedelta(days=days)
+    index = _index()
+    return build_report(state.log.turns(start), index.kb, now, state.settings.stale_days,
+                        guess_department=index_guess(index), start=start)
+
+
+def _index() -> Any:
     try:
-        index = state.live.get()
+        return _state().live.get()
     except IndexFailure:
         abort(503)
-    report = build_report(state.log.turns(start), index.kb, now, state.settings.stale_days,
-                          guess_department=index_guess(index), start=start)
-    return render_template("staff/dashboard.html", report=report, days=days, periods=PERIODS,
-                           chart=daily_chart(report.days), session=_public(g.staff))
+
+
+def editor_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """After `login_required`: viewers look, they never change anything."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if not g.staff.user.can_edit:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.get("/teach")
+@login_required
+def teach() -> ResponseReturnValue:
+    """One group of unanswered or 👎 questions: pick the FAQ that answers them and the phrasings to add."""
+    return _teach_page(request.args.get("q", ""), request.args.get("days", PERIODS[-1], type=int),
+                       request.args.get("find", ""))
+
+
+def _teach_page(representative: str, days: int, find: str, problems: list[str] | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    report = _report(days if days in PERIODS else PERIODS[-1])
+    group = next((g_ for g_ in (*report.unanswered, *report.unhelpful) if g_.representative == representative), None)
+    if group is None:
+        abort(404)
+    index = _index()
+    hits = index.engine.search(find or representative, k=CANDIDATE_FAQS)
+    candidates = [index.faqs[h.id] for h in hits if h.id in index.faqs]
+    return render_template("staff/teach.html", group=group, candidates=candidates, find=find, days=days,
+                           session=_public(g.staff), problems=problems or []), status
+
+
+@bp.post("/teach")
+@login_required
+@editor_only
+def teach_submit() -> ResponseReturnValue:
+    """Add the chosen phrasings to the chosen FAQ's alt_questions; publish now or at the nightly run."""
+    state = _state()
+    representative, days = request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int)
+    faq_id, phrasings = request.form.get("faq_id", ""), request.form.getlist("phrasing")
+    path = next(state.settings.knowledge_dir.joinpath("faq").rglob(f"{faq_id}.md"), None) if faq_id else None
+    if path is None or not phrasings or "/" in faq_id:
+        return _teach_page(representative, days, "", [messages.text("staff_teach_choose", LANG)], 400)
+    original = path.read_bytes()
+    try:
+        text, added = add_alt_questions(original.decode("utf-8-sig"), phrasings)
+    except (EditError, UnicodeDecodeError):
+        return _teach_page(representative, days, "", [messages.text("staff_teach_layout", LANG, path=path)], 422)
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    path.write_bytes(bom + text.encode("utf-8"))
+    _, problems = load_knowledge(state.settings.knowledge_dir)
+    errors = [p for p in problems if p.severity == "error" and p.path == path]
+    if errors:
+        path.write_bytes(original)  # a failed validation changes nothing
+        return _teach_page(representative, days, "", [p.format() for p in errors], 422)
+    state.accounts.record(g.staff.user.name, "add_alt_questions", faq_id, None, json.dumps(added, ensure_ascii=False))
+    if request.form.get("publish") == "now":
+        state.publisher.start()
+    return render_template("staff/taught.html", faq_id=faq_id, added=added, session=_public(g.staff),
+                           now=request.form.get("publish") == "now")
+
+
+class Publisher:
+    """At most one publish at a time from this process, in a thread; the index's own build lock keeps
+    servers and the nightly job from building at once too."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._thread: threading.Thread | None = None
+        self._last: str = ""
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return False
+            self._thread = threading.Thread(target=self._run, name="staff-publish", daemon=True)
+            self._thread.start()
+            return True
+
+    def _run(self) -> None:
+        settings = self.settings
+        smoke = settings.knowledge_dir / "smoke.tsv"
+        try:
+            outcome = publish.run(BuildSpec.from_settings(settings), settings.answer_threshold,
+                                  settings.keep_versions, smoke_file=smoke if smoke.is_file() else None)
+            self._last = messages.text("staff_published", LANG, version=outcome.version)
+        except (IndexFailure, OSError) as exc:
+            log.error("index not published from the console, the current one keeps serving: %s", exc)
+            self._last = messages.text("staff_publish_failed", LANG, reason=str(exc))
+
+    def status(self) -> str:
+        if self._thread is not None and self._thread.is_alive():
+            return messages.text("staff_publishing", LANG)
+        return self._last
+
+    def join(self, timeout: float) -> None:
+        """Wait for a running publish (tests, shutdown)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
 
 def _public(session: Session) -> dict[str, str]:
