@@ -29,7 +29,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from chatbot.core import messages
+from chatbot.core import languages, messages
 from chatbot.core.settings import Settings
 from chatbot.knowledge import load_knowledge
 from chatbot.knowledge.edit import EditError, add_alt_questions
@@ -37,7 +37,10 @@ from chatbot.reports.build import Report, build_report
 from chatbot.reports.charts import daily_chart
 from chatbot.reports.guess import index_guess
 from chatbot.search import publish
+from chatbot.search.decision import CANDIDATES, decide
+from chatbot.search.foreign import own_analyzer
 from chatbot.search.versions import BuildSpec, IndexFailure
+from chatbot.serving.respond import respond
 from chatbot.store.accounts import Accounts, Session
 from chatbot.store.db import Database
 from chatbot.web.ratelimit import limiter, parse_rules
@@ -242,6 +245,30 @@ def teach_submit() -> ResponseReturnValue:
         state.publisher.start()
     return render_template("staff/taught.html", faq_id=faq_id, added=added, session=_public(g.staff),
                            now=request.form.get("publish") == "now")
+
+
+@bp.get("/try")
+@login_required
+def try_question() -> ResponseReturnValue:
+    """A question answered as a citizen would see it, and why: the likeliest FAQs with the evidence their
+    confidence comes from, and a department topic that blocked an answer."""
+    state = _state()
+    question = request.args.get("q", "").strip()[:state.settings.max_message_chars]
+    context: dict[str, Any] = {"question": question, "session": _public(g.staff)}
+    if question:
+        index = _index()
+        lang = languages.detect(question)
+        settings = state.settings
+        reply = respond(index, question, threshold=settings.answer_threshold,
+                        suggest_threshold=settings.suggest_threshold, lang=lang)
+        decision = decide(index, question, settings.answer_threshold, lang=lang)
+        if own_analyzer(lang):
+            rows = [(index.faqs[h.id], h, None) for h in index.foreign.search(lang, question, k=CANDIDATES)]
+        else:
+            rows = [(index.faqs[h.id], h, e) for h, e in index.engine.explain(question, k=CANDIDATES)
+                    if h.id in index.faqs]
+        context.update(reply=reply, lang=lang, rows=rows, topic=decision.topic, threshold=settings.answer_threshold)
+    return render_template("staff/try.html", **context)
 
 
 class Publisher:

@@ -123,3 +123,15 @@ def test_the_console_can_be_switched_off(app_settings: Settings) -> None:
 
     client = create_app(dataclasses.replace(app_settings, staff_enabled=False)).test_client()
     assert client.get("/staff/login").status_code == 404 and client.get("/staff/").status_code == 404
+
+
+@pytest.mark.parametrize(("question", "reply_type", "expected"), [
+    ("粗大ごみの出し方", "answer", "garbage-sodai"),  # answered: the FAQ and the evidence behind it
+    ("市民プールは何時まで泳げますか", "fallback", "coverage"),  # not answered: candidates still listed, with evidence
+    ("Como faço o pedido do cartão My Number?", "answer", "mynumber-card-apply"),  # the Portuguese translations
+])
+def test_try_a_question_shows_the_reply_and_why(app: Flask, question: str, reply_type: str, expected: str) -> None:
+    client = app.test_client()
+    log_in(client)
+    page = client.get("/staff/try", query_string={"q": question}).get_data(as_text=True)
+    assert f'data-reply-type="{reply_type}"' in page and expected in page
