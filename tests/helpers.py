@@ -106,13 +106,13 @@ def add_lost_property_faq(settings: Settings) -> None:
 class LostProperty:
     settings: Settings
     first: Result  # `chatbot build-index` of the five FAQs: nothing served before it
-    second: Result  # `chatbot reindex --changes 2` after the lost-property FAQ was added
+    second: Result  # `chatbot reindex --changes 1` after the lost-property FAQ was added
     asked: tuple[str, ...]  # what citizens asked in between, as logged
 
 
 def publish_lost_property(root: Path) -> LostProperty:
     """The five-FAQ knowledge base (with a smoke question) published by `chatbot build-index`; then citizens
-    ask, the lost-property FAQ is added and `chatbot reindex --changes 2` publishes it."""
+    ask, the lost-property FAQ is added and `chatbot reindex --changes 1` publishes it."""
     settings = small_knowledge(root)
     (settings.knowledge_dir / "smoke.tsv").write_text("question\texpected\nマイナンバーカードを申請したい\t"
                                                       "mynumber-card-apply\n", encoding="utf-8")
@@ -123,5 +123,5 @@ def publish_lost_property(root: Path) -> LostProperty:
         log.record_turn(Turn(f"a-{n}", dt.datetime.now(TOKYO), question, "answer", None, 0.9, None, "ja"))
     log.flush()
     add_lost_property_faq(settings)
-    second = cli(settings, "reindex", "--changes", "2")
+    second = cli(settings, "reindex", "--changes", "1")
     return LostProperty(settings, first, second, asked)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -17,15 +16,23 @@ from chatbot.store.accounts import Accounts
 from chatbot.store.db import Database
 from chatbot.store.log import ConversationLog, Turn
 from chatbot.web import create_app
+from tests.helpers import make_settings
 
 PASSWORD = "correct horse battery"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture()
-def app(app_settings: Settings) -> Iterator[Flask]:
-    Accounts(Database(app_settings.db_url)).add("sato", "editor", PASSWORD, actor="test")
-    yield create_app(app_settings)
+def console(settings: Settings) -> Flask:
+    Accounts(Database(settings.db_url)).add("sato", "editor", PASSWORD, actor="test")
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def app(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """One app for the module (logins are cheap, loading the index is not), its login limit out of the way;
+    the throttling test has its own."""
+    return console(make_settings(tmp_path_factory.mktemp("staff"), index_dir=built.index_dir,
+                                 staff_login_limit="1000 per minute"))
 
 
 def token_of(page: str) -> str:
@@ -79,7 +86,8 @@ def test_wrong_password_and_missing_token(app: Flask) -> None:
     assert client.get_cookie("staff_session", path="/staff") is None
 
 
-def test_repeated_attempts_are_throttled_per_account_and_per_address(app: Flask) -> None:
+def test_repeated_attempts_are_throttled_per_account_and_per_address(app_settings: Settings) -> None:
+    app = console(app_settings)  # the shipped limit, counted from zero
     client = app.test_client()
     statuses = [log_in(client, password=f"wrong password {n}").status_code for n in range(6)]
     assert statuses == [401] * 5 + [429]
@@ -101,7 +109,8 @@ def test_logout_needs_the_sessions_token_and_ends_it(app: Flask) -> None:
     assert client.get("/staff/").status_code == 302
 
 
-def test_the_dashboard_shows_the_logs_figures(app: Flask, app_settings: Settings) -> None:
+def test_the_dashboard_shows_the_logs_figures(app_settings: Settings) -> None:
+    app = console(app_settings)  # an empty log of its own
     log = ConversationLog(app_settings.db_url)
     now = dt.datetime.now(dt.UTC)
     for n, (outcome, faq) in enumerate([("answer", "garbage-sodai"), ("answer", "garbage-sodai"),

@@ -20,14 +20,20 @@ from chatbot.store.accounts import Accounts
 from chatbot.store.db import Database
 from chatbot.store.log import ConversationLog, Turn
 from chatbot.web import create_app
-from tests.helpers import publish_index
+from tests.helpers import publish_index, small_knowledge
 
 PASSWORD = "correct horse battery"
 QUESTION = "庁舎の入口はどこ"  # unanswered by the five FAQs as they ship
 FAQ = "general-city-hall-location"
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """One published five-FAQ knowledge base for the module; the test that publishes runs last."""
+    return small_knowledge(tmp_path_factory.mktemp("teach"))
+
+
+@pytest.fixture(scope="module")
 def app(small: Settings) -> Flask:
     publish_index(small)
     accounts = Accounts(Database(small.db_url))
@@ -54,6 +60,32 @@ def faq_path(settings: Settings) -> Path:
     return settings.knowledge_dir / "faq" / "general" / f"{FAQ}.md"
 
 
+def test_a_viewer_cannot_change_anything(app: Flask, small: Settings) -> None:
+    before = faq_path(small).read_bytes()
+    client, token = logged_in(app, "kato")
+    page = client.get("/staff/teach", query_string={"q": QUESTION}).get_data(as_text=True)
+    assert 'name="faq_id"' not in page  # no form to send
+    refused = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
+                                                "phrasing": [QUESTION], "publish": "now"})
+    assert refused.status_code == 403 and faq_path(small).read_bytes() == before
+
+
+def test_a_failed_validation_changes_nothing_and_shows_file_and_line(app: Flask, small: Settings) -> None:
+    path = faq_path(small)
+    broken = path.read_bytes().replace(b"department: ", b"department: nosuchdept", 1)
+    original = path.read_bytes()
+    path.write_bytes(broken)  # someone's earlier slip: the console's save must not go out with it
+    try:
+        client, token = logged_in(app, "sato")
+        response = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
+                                                     "phrasing": [QUESTION], "publish": "nightly"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and f"{path}:" in page and "nosuchdept" in page
+        assert path.read_bytes() == broken
+    finally:
+        path.write_bytes(original)
+
+
 def test_a_phrasing_added_from_an_unanswered_group_is_answered_after_publishing(app: Flask, small: Settings) -> None:
     assert respond(load_current(small.index_dir), QUESTION, threshold=0.5, suggest_threshold=0.2).faq is None
     path = faq_path(small)
@@ -76,25 +108,3 @@ def test_a_phrasing_added_from_an_unanswered_group_is_answered_after_publishing(
     audit = Accounts(Database(small.db_url)).audit_log()[0]
     assert (audit.actor, audit.action, audit.target, json.loads(audit.after)) == ("sato", "add_alt_questions", FAQ,
                                                                                   [QUESTION])
-
-
-def test_a_viewer_cannot_change_anything(app: Flask, small: Settings) -> None:
-    before = faq_path(small).read_bytes()
-    client, token = logged_in(app, "kato")
-    page = client.get("/staff/teach", query_string={"q": QUESTION}).get_data(as_text=True)
-    assert 'name="faq_id"' not in page  # no form to send
-    refused = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
-                                                "phrasing": [QUESTION], "publish": "now"})
-    assert refused.status_code == 403 and faq_path(small).read_bytes() == before
-
-
-def test_a_failed_validation_changes_nothing_and_shows_file_and_line(app: Flask, small: Settings) -> None:
-    path = faq_path(small)
-    broken = path.read_bytes().replace(b"department: ", b"department: nosuchdept", 1)
-    path.write_bytes(broken)  # someone's earlier slip: the console's save must not go out with it
-    client, token = logged_in(app, "sato")
-    response = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
-                                                 "phrasing": [QUESTION], "publish": "nightly"})
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422 and f"{path}:" in page and "nosuchdept" in page
-    assert path.read_bytes() == broken
