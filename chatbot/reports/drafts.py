@@ -44,22 +44,31 @@ def draft_faqs(report: Report, kb: KnowledgeBase, directory: Path, min_count: in
     groups the serving index answers now (``answered_now``): their FAQ exists already.
     Without ``guess_department`` the department guessed when the report was built is used.
     """
-    folder = directory / DRAFT_CATEGORY
     taken = {question_key(f.question) for f in kb.faqs}
-    ids = _free_draft_ids(folder, report.generated.date(), {f.id for f in kb.faqs})
+    ids = _free_draft_ids(directory / DRAFT_CATEGORY, report.generated.date(), {f.id for f in kb.faqs})
     written: list[Path] = []
     for group in report.unanswered:
         if group.count < min_count or group.answered_now or question_key(group.representative) in taken:
             continue
         department = (group_department([q for q, _ in group.members], Counter(dict(group.faqs)), kb,
                                        guess_department) if guess_department else group.department)
-        faq_id = next(ids)
-        path = folder / f"{faq_id}.md"
-        folder.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as fh:
-            fh.write(draft_text(group, department, report.generated.date(), faq_id))
-        written.append(path)
+        written.append(write_draft(group, department, report.generated.date(), directory, next(ids)))
     return written
+
+
+def draft_for(group: QuestionGroup, kb: KnowledgeBase, directory: Path, today: dt.date) -> Path:
+    """One draft for ``group`` (the staff console's "new FAQ"), under the first free draft id."""
+    faq_id = next(_free_draft_ids(directory / DRAFT_CATEGORY, today, {f.id for f in kb.faqs}))
+    return write_draft(group, group.department, today, directory, faq_id)
+
+
+def write_draft(group: QuestionGroup, department: str, today: dt.date, directory: Path, faq_id: str) -> Path:
+    folder = directory / DRAFT_CATEGORY
+    path = folder / f"{faq_id}.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as fh:  # never overwrites
+        fh.write(draft_text(group, department, today, faq_id))
+    return path
 
 
 def _free_draft_ids(folder: Path, today: dt.date, taken_ids: set[str]) -> Iterator[str]:

@@ -168,6 +168,19 @@ class Accounts:
     def close_session(self, token: str) -> None:
         self.db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (_digest(token),))
 
+    # ------------------------------------------------------------ dismissed groups
+
+    def dismiss(self, representative: str, actor: str) -> None:
+        """Set a group aside: the dashboard stops listing it (the log keeps its questions)."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM staff_dismissed WHERE representative = ?", (representative,))
+            self.db.execute("INSERT INTO staff_dismissed (representative, ts, actor) VALUES (?, ?, ?)",
+                            (representative, _now(), actor))
+            self._audit(actor, "dismiss_group", representative, None, None)
+
+    def dismissed(self) -> frozenset[str]:
+        return frozenset(row[0] for row in self.db.fetchall("SELECT representative FROM staff_dismissed"))
+
     # ------------------------------------------------------------ audit log
 
     def record(self, actor: str, action: str, target: str, before: str | None, after: str | None) -> None:

@@ -76,6 +76,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
         "CREATE INDEX staff_audit_ts ON staff_audit(ts)",
     )),
+    # Groups of unanswered questions staff looked at and set aside (not a matter for an FAQ).
+    Migration("0004_staff_dismissed", (
+        """CREATE TABLE staff_dismissed (
+            representative TEXT PRIMARY KEY, -- the group's representative question, redacted like the log
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL
+        )""",
+    )),
 )
 LOCK_ID = 7_283_104  # PostgreSQL advisory lock held while migrating (any number no other program uses)
 LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

@@ -16,6 +16,7 @@ the change in the audit log, and publishes through the same pipeline as `chatbot
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hmac
 import json
@@ -35,6 +36,8 @@ from chatbot.knowledge import load_knowledge
 from chatbot.knowledge.edit import EditError, add_alt_questions
 from chatbot.reports.build import Report, build_report
 from chatbot.reports.charts import daily_chart
+from chatbot.reports.drafts import draft_for
+from chatbot.reports.groups import QuestionGroup
 from chatbot.reports.guess import index_guess
 from chatbot.search import publish
 from chatbot.search.decision import CANDIDATES, decide
@@ -175,8 +178,12 @@ def _report(days: int) -> Report:
     now = state.clock()
     start = now - dt.timedelta(days=days)
     index = _index()
-    return build_report(state.log.turns(start), index.kb, now, state.settings.stale_days,
-                        guess_department=index_guess(index), start=start)
+    report = build_report(state.log.turns(start), index.kb, now, state.settings.stale_days,
+                          guess_department=index_guess(index), start=start)
+    dismissed = state.accounts.dismissed()
+    return dataclasses.replace(report,
+                               unanswered=tuple(g_ for g_ in report.unanswered if g_.representative not in dismissed),
+                               unhelpful=tuple(g_ for g_ in report.unhelpful if g_.representative not in dismissed))
 
 
 def _index() -> Any:
@@ -206,10 +213,7 @@ def teach() -> ResponseReturnValue:
 
 def _teach_page(representative: str, days: int, find: str, problems: list[str] | None = None,
                 status: int = 200) -> ResponseReturnValue:
-    report = _report(days if days in PERIODS else PERIODS[-1])
-    group = next((g_ for g_ in (*report.unanswered, *report.unhelpful) if g_.representative == representative), None)
-    if group is None:
-        abort(404)
+    group = _group(representative, days)
     index = _index()
     hits = index.engine.search(find or representative, k=CANDIDATE_FAQS)
     candidates = [index.faqs[h.id] for h in hits if h.id in index.faqs]
@@ -245,6 +249,37 @@ def teach_submit() -> ResponseReturnValue:
         state.publisher.start()
     return render_template("staff/taught.html", faq_id=faq_id, added=added, session=_public(g.staff),
                            now=request.form.get("publish") == "now")
+
+
+@bp.post("/teach/draft")
+@login_required
+@editor_only
+def teach_draft() -> ResponseReturnValue:
+    """A new FAQ for the group, prefilled as a draft (not served until staff finish and publish it)."""
+    state = _state()
+    group = _group(request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int))
+    path = draft_for(group, _index().kb, state.settings.knowledge_dir / "faq", state.clock().date())
+    state.accounts.record(g.staff.user.name, "new_draft", path.stem, None, group.representative)
+    return render_template("staff/taught.html", draft=path.relative_to(state.settings.knowledge_dir),
+                           session=_public(g.staff))
+
+
+@bp.post("/teach/dismiss")
+@login_required
+@editor_only
+def teach_dismiss() -> ResponseReturnValue:
+    """Set the group aside: not a matter for an FAQ (the dashboard stops listing it)."""
+    group = _group(request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int))
+    _state().accounts.dismiss(group.representative, g.staff.user.name)
+    return redirect(url_for("staff.dashboard"))
+
+
+def _group(representative: str, days: int) -> QuestionGroup:
+    report = _report(days if days in PERIODS else PERIODS[-1])
+    group = next((g_ for g_ in (*report.unanswered, *report.unhelpful) if g_.representative == representative), None)
+    if group is None:
+        abort(404)
+    return group
 
 
 @bp.get("/try")

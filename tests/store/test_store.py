@@ -138,7 +138,7 @@ def test_a_database_from_before_named_migrations_is_adopted(tmp_path: Path) -> N
     log = ConversationLog(url)
     assert [t.answer_id for t in log.turns()] == ["kept"]
     assert log.db.fetchall("SELECT name FROM schema_migrations ORDER BY name") == [
-        ("0001_turns",), ("0002_feedback",), ("0003_staff",)]
+        ("0001_turns",), ("0002_feedback",), ("0003_staff",), ("0004_staff_dismissed",)]
 
 
 def test_postgresql_keeps_a_confidence_as_sqlite_does(url: str) -> None:

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from chatbot.core.settings import Settings
+from chatbot.knowledge import load_knowledge
 from chatbot.search.versions import load_current
 from chatbot.serving.respond import respond
 from chatbot.store.accounts import Accounts
@@ -24,6 +25,7 @@ from tests.helpers import publish_index, small_knowledge
 
 PASSWORD = "correct horse battery"
 QUESTION = "庁舎の入口はどこ"  # unanswered by the five FAQs as they ship
+OTHER = "役所の駐輪場はありますか"  # another group, to draft an FAQ for and to dismiss
 FAQ = "general-city-hall-location"
 
 
@@ -40,9 +42,9 @@ def app(small: Settings) -> Flask:
     accounts.add("sato", "editor", PASSWORD, actor="test")
     accounts.add("kato", "viewer", PASSWORD, actor="test")
     log = ConversationLog(small.db_url)
-    for n in range(2):
-        log.record_turn(Turn(f"q-{n}", dt.datetime.now(dt.UTC) - dt.timedelta(hours=n + 1), QUESTION, "fallback",
-                             None, 0.15, "v", "ja"))
+    for n in range(4):
+        log.record_turn(Turn(f"q-{n}", dt.datetime.now(dt.UTC) - dt.timedelta(hours=n + 1), (QUESTION, OTHER)[n % 2],
+                             "fallback", None, 0.15, "v", "ja"))
     assert log.flush()
     return create_app(small)
 
@@ -84,6 +86,26 @@ def test_a_failed_validation_changes_nothing_and_shows_file_and_line(app: Flask,
         assert path.read_bytes() == broken
     finally:
         path.write_bytes(original)
+
+
+def test_a_group_can_start_a_draft_faq_or_be_dismissed(app: Flask, small: Settings) -> None:
+    client, token = logged_in(app, "sato")
+    drafted = client.post("/staff/teach/draft", data={"csrf_token": token, "q": OTHER})
+    drafts = list((small.knowledge_dir / "faq" / "drafts").glob("draft-*.md"))
+    assert drafted.status_code == 200 and len(drafts) == 1 and drafts[0].name in drafted.get_data(as_text=True)
+    try:
+        kb, problems = load_knowledge(small.knowledge_dir)
+        draft = kb.faq(drafts[0].stem)
+        assert [p for p in problems if p.severity == "error"] == [] and draft.question == OTHER and not draft.published
+    finally:
+        drafts[0].unlink()
+    viewer, viewer_token = logged_in(app, "kato")
+    assert viewer.post("/staff/teach/dismiss", data={"csrf_token": viewer_token, "q": OTHER}).status_code == 403
+    assert client.post("/staff/teach/dismiss", data={"csrf_token": token, "q": OTHER}).status_code == 302
+    dashboard = client.get("/staff/?days=7").get_data(as_text=True)
+    assert OTHER not in dashboard and QUESTION in dashboard
+    actions = [(e.action, e.target) for e in Accounts(Database(small.db_url)).audit_log()[:2]]
+    assert actions == [("dismiss_group", OTHER), ("new_draft", drafts[0].stem)]
 
 
 def test_a_phrasing_added_from_an_unanswered_group_is_answered_after_publishing(app: Flask, small: Settings) -> None:
