@@ -26,10 +26,11 @@ def test_reindex_shows_the_questions_a_new_faq_captures(lost_property: LostPrope
     assert versions.current_version(lost_property.settings.index_dir) == new  # the comparison never holds it back
     lines = result.output.splitlines()
     summary = next(i for i, line in enumerate(lines) if "questions get a different answer" in line)
-    assert "2 of " in lines[summary] and old in lines[summary] and "件の質問のうち 2 件" in lines[summary]
-    # --changes 1: the most asked question first (then the lost-card FAQ's own wordings), cut at one
-    assert lines[summary + 1:summary + 3] == [
+    assert "3 of " in lines[summary] and old in lines[summary] and "件の質問のうち 3 件" in lines[summary]
+    # --changes 2: the most asked question first, then the lost-card FAQ's own wordings, cut at two
+    assert lines[summary + 1:summary + 4] == [
         "  「財布を落としました」: mynumber-card-lost → living-lost-property",
+        "  「マイナカードを落とした」: mynumber-card-lost → living-lost-property",
         "  ほか 1 件（--changes で表示する件数を変えられます） / and 1 more (show more with --changes N)",
     ]
 
