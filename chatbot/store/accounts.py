@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from chatbot.core.redact import redact
 from chatbot.store.db import Database
 
 ROLES = ("editor", "viewer")  # editors change the knowledge base; viewers only look
@@ -188,8 +189,9 @@ class Accounts:
         self._audit(actor, action, target, before, after)
 
     def _audit(self, actor: str, action: str, target: str, before: str | None, after: str | None) -> None:
+        """Values are redacted as the conversation log is: a phrasing sent to the console is a citizen's words."""
         self.db.execute("INSERT INTO staff_audit (ts, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-                        (_now(), actor, action, target, before, after))
+                        (_now(), actor, action, redact(target), before and redact(before), after and redact(after)))
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         return [AuditEntry(*row) for row in self.db.fetchall(

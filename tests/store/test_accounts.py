@@ -83,3 +83,8 @@ def test_the_command_line_reads_the_password_from_stdin_and_never_prints_it(tmp_
     assert cli(settings, "staff", "remove-user", "sato").exit_code == 0
     assert cli(settings, "staff", "remove-user", "sato").exit_code == 1
     assert cli(settings, "staff", "list-users").output == ""
+
+
+def test_personal_data_in_an_audited_value_is_redacted(accounts: Accounts) -> None:
+    accounts.record("sato", "add_alt_questions", "faq-id", None, '["電話は090-1234-5678です"]')
+    assert accounts.audit_log()[0].after == '["電話は[電話番号]です"]'
