@@ -34,6 +34,7 @@ from chatbot.core import languages, messages
 from chatbot.core.settings import Settings
 from chatbot.knowledge import load_knowledge
 from chatbot.knowledge.edit import EditError, add_alt_questions
+from chatbot.knowledge.faqs import ID_PATTERN
 from chatbot.reports.build import Report, build_report
 from chatbot.reports.charts import daily_chart
 from chatbot.reports.drafts import draft_for
@@ -229,8 +230,10 @@ def teach_submit() -> ResponseReturnValue:
     state = _state()
     representative, days = request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int)
     faq_id, phrasings = request.form.get("faq_id", ""), request.form.getlist("phrasing")
-    path = next(state.settings.knowledge_dir.joinpath("faq").rglob(f"{faq_id}.md"), None) if faq_id else None
-    if path is None or not phrasings or "/" in faq_id:
+    # An id as the validator allows it, so it is a file name and never a glob pattern (*, ?, [) or a path.
+    valid = ID_PATTERN.match(faq_id) is not None
+    path = next(state.settings.knowledge_dir.joinpath("faq").rglob(f"{faq_id}.md"), None) if valid else None
+    if path is None or not phrasings:
         return _teach_page(representative, days, "", [messages.text("staff_teach_choose", LANG)], 400)
     original = path.read_bytes()
     try:

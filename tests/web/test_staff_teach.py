@@ -4,6 +4,7 @@ answered once the console has published; viewers cannot; a failed validation cha
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -46,7 +47,7 @@ def app(small: Settings) -> Flask:
         log.record_turn(Turn(f"q-{n}", dt.datetime.now(dt.UTC) - dt.timedelta(hours=n + 1), (QUESTION, OTHER)[n % 2],
                              "fallback", None, 0.15, "v", "ja"))
     assert log.flush()
-    return create_app(small)
+    return create_app(dataclasses.replace(small, staff_login_limit="1000 per minute"))  # many logins, one module
 
 
 def logged_in(app: Flask, name: str) -> tuple[FlaskClient, str]:
@@ -70,6 +71,15 @@ def test_a_viewer_cannot_change_anything(app: Flask, small: Settings) -> None:
     refused = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
                                                 "phrasing": [QUESTION], "publish": "now"})
     assert refused.status_code == 403 and faq_path(small).read_bytes() == before
+
+
+@pytest.mark.parametrize("faq_id", ["*", "general-*", "../general/general-city-hall-location", "no-such-faq", ""])
+def test_an_faq_id_that_is_no_faq_changes_nothing(app: Flask, small: Settings, faq_id: str) -> None:
+    before = {p: p.read_bytes() for p in small.knowledge_dir.rglob("*.md")}
+    client, token = logged_in(app, "sato")
+    response = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": faq_id,
+                                                 "phrasing": [QUESTION], "publish": "nightly"})
+    assert response.status_code == 400 and {p: p.read_bytes() for p in small.knowledge_dir.rglob("*.md")} == before
 
 
 def test_a_failed_validation_changes_nothing_and_shows_file_and_line(app: Flask, small: Settings) -> None:
