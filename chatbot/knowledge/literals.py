@@ -42,6 +42,7 @@ def _months(lang: str) -> dict[str, int]:
     return words | {name: n for n, name in enumerate(calendar.month_name) if n}
 
 
+@functools.cache
 def _month_words(lang: str) -> re.Pattern[str]:
     names = "|".join(map(re.escape, sorted(_months(lang), key=len, reverse=True)))
     return re.compile(rf"(?<!{_LETTER})(?:{names})(?!{_LETTER})")
