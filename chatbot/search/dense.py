@@ -225,7 +225,7 @@ def _train(model: SentenceTransformer, pairs: Sequence[Sequence[tuple[str, str]]
     vocab = module.tokenizer.get_vocab()
     ids = {text: word_ids(vocab, text) for choices in pairs for pair in choices for text in pair}
     rng = random.Random(config.seed)
-    optimizer = torch.optim.Adam(module.parameters(), lr=config.learning_rate)
+    optimizer = torch.optim.Adam(module.parameters(), lr=config.learning_rate, fused=True)
 
     def embed(batch: list[str]) -> torch.Tensor:
         return torch.nn.functional.normalize(embed_ids(module, [ids[text] for text in batch]), dim=1)
