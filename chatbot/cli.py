@@ -22,11 +22,6 @@ from chatbot.knowledge import load_knowledge
 if TYPE_CHECKING:
     from chatbot.search.compare import Comparison
 
-# What a publish replays on the serving and the new index to show which answers change (besides the
-# smoke and FAQ questions): distinct logged questions this recent, at most this many, most asked first.
-RECENT_DAYS = 30
-RECENT_QUESTIONS = 500
-
 
 @click.group()
 def main() -> None:
@@ -170,28 +165,12 @@ def _publish(force: bool, smoke_file: Path | None, sample: int) -> None:
 
 
 def _replay(settings: Settings, smoke_file: Path) -> tuple[list[str], str | None]:
-    """The questions a publish replays (recent logged ones, most asked first, then the smoke questions), and
-    why the log could not be read when it could not: the comparison then goes on without it."""
-    import logging
-
     from chatbot.knowledge.hours import TOKYO
-    from chatbot.search.publish import read_smoke
+    from chatbot.reports.preview import replay_questions
     from chatbot.store.log import ConversationLog
 
-    problem = None
-    try:
-        since = dt.datetime.now(TOKYO) - dt.timedelta(days=RECENT_DAYS)
-        asked = ConversationLog(settings.db_url).recent_questions(since, RECENT_QUESTIONS)
-    except Exception as exc:  # a locked, damaged or misnamed database must never fail a publish
-        problem = f"{type(exc).__name__}: {exc}"
-        logging.getLogger("chatbot.search.publish").warning("conversation log not read, answers are compared "
-                                                            "without it: %s", problem)
-        asked = []
-    try:
-        smoke = [question for question, _ in read_smoke(smoke_file)]
-    except (OSError, ValueError):  # reindex reports a bad smoke file itself; build-index may have none
-        smoke = []
-    return asked + smoke, problem
+    return replay_questions(lambda since, limit: ConversationLog(settings.db_url).recent_questions(since, limit),
+                            smoke_file, dt.datetime.now(TOKYO))
 
 
 def _echo_changes(changes: Comparison | None, sample: int, log_problem: str | None) -> None:

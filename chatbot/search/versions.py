@@ -145,7 +145,10 @@ def build(spec: BuildSpec, force: bool = False) -> BuildResult:
     """Build a new, unpublished version from ``spec.knowledge_dir``.
 
     Returns the current version untouched when the knowledge and model are unchanged, or when a
-    rollback's pin holds it (the knowledge is as it was at the rollback).
+    rollback's pin holds it (the knowledge is as it was at the rollback). Unless ``force``, a version
+    already built from the same knowledge and model (the console's change preview, or a version rolled
+    away from) is returned as the one to publish instead of being built again: what staff previewed is
+    what goes live.
     """
     kb, problems = load_knowledge(spec.knowledge_dir)
     errors = [p for p in problems if p.severity == "error"]
@@ -161,6 +164,8 @@ def build(spec: BuildSpec, force: bool = False) -> BuildResult:
         if (manifest.get("format") == FORMAT and manifest.get("knowledge_hash") == kb.content_hash
                 and manifest.get("model_spec") == spec.model_spec):
             return BuildResult(current, versions_dir(index_dir) / current, False, problems)
+    if not force and (ready := _built_before(index_dir, kb.content_hash, spec.model_spec)) is not None:
+        return BuildResult(ready, versions_dir(index_dir) / ready, True, problems)
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
@@ -187,6 +192,22 @@ def build(spec: BuildSpec, force: bool = False) -> BuildResult:
         }
         _write_json(tmp / MANIFEST, manifest)
     return BuildResult(version, root / version, True, problems)
+
+
+def _built_before(index_dir: Path, knowledge_hash: str, model_spec: str) -> str | None:
+    """The newest version other than the current one built from this knowledge and model, intact."""
+    current = current_version(index_dir)
+    for version in reversed(list_versions(index_dir)):
+        directory = versions_dir(index_dir) / version
+        try:
+            manifest = read_manifest(directory)
+            if (version != current and manifest.get("format") == FORMAT
+                    and manifest.get("knowledge_hash") == knowledge_hash and manifest.get("model_spec") == model_spec):
+                _verify_files(directory, manifest)
+                return version
+        except IndexFailure:
+            continue  # damaged: build afresh rather than publish it
+    return None
 
 
 # ---------------------------------------------------------------- load

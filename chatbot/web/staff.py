@@ -25,6 +25,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
@@ -35,15 +36,16 @@ from chatbot.core.settings import Settings
 from chatbot.knowledge import load_knowledge
 from chatbot.knowledge.edit import EditError, add_alt_questions
 from chatbot.knowledge.faqs import ID_PATTERN
+from chatbot.reports import preview
 from chatbot.reports.build import Report, build_report
 from chatbot.reports.charts import daily_chart
 from chatbot.reports.drafts import draft_for
 from chatbot.reports.groups import QuestionGroup
 from chatbot.reports.guess import index_guess
-from chatbot.search import publish
+from chatbot.search import publish, versions
 from chatbot.search.decision import CANDIDATES, decide
 from chatbot.search.foreign import own_analyzer
-from chatbot.search.versions import BuildSpec, IndexFailure
+from chatbot.search.versions import BuildSpec, IndexFailure, ServingIndex
 from chatbot.serving.respond import respond
 from chatbot.store.accounts import Accounts, Session
 from chatbot.store.db import Database
@@ -226,7 +228,8 @@ def _teach_page(representative: str, days: int, find: str, problems: list[str] |
 @login_required
 @editor_only
 def teach_submit() -> ResponseReturnValue:
-    """Add the chosen phrasings to the chosen FAQ's alt_questions; publish now or at the nightly run."""
+    """Add the chosen phrasings to the chosen FAQ's alt_questions; preview the change (then publish) now, or
+    leave it to the nightly run."""
     state = _state()
     representative, days = request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int)
     faq_id, phrasings = request.form.get("faq_id", ""), request.form.getlist("phrasing")
@@ -248,10 +251,11 @@ def teach_submit() -> ResponseReturnValue:
         path.write_bytes(original)  # a failed validation changes nothing
         return _teach_page(representative, days, "", [p.format() for p in errors], 422)
     state.accounts.record(g.staff.user.name, "add_alt_questions", faq_id, None, json.dumps(added, ensure_ascii=False))
-    if request.form.get("publish") == "now":
-        state.publisher.start()
+    previewing = request.form.get("publish") == "preview"
+    if previewing:
+        state.publisher.start_preview(g.staff.user.name, _index(), state.log.recent_questions, state.clock())
     return render_template("staff/taught.html", faq_id=faq_id, added=added, session=_public(g.staff),
-                           now=request.form.get("publish") == "now")
+                           previewing=previewing)
 
 
 @bp.post("/teach/draft")
@@ -285,6 +289,51 @@ def _group(representative: str, days: int) -> QuestionGroup:
     return group
 
 
+@bp.get("/publish")
+@login_required
+def changes() -> ResponseReturnValue:
+    """Publishing, and before it the last change preview: which questions citizens asked lately (and the FAQs'
+    own phrasings) the knowledge as it is now would answer differently from the index serving."""
+    return _changes_page()
+
+
+def _changes_page(problem: str | None = None, status: int = 200) -> ResponseReturnValue:
+    state = _state()
+    serving = _index()
+    shown = preview.load(state.settings.index_dir)
+    outdated = shown is not None and shown.files != preview.files_stamp(state.settings.knowledge_dir)
+    # The version published on disk: this worker's own copy follows within CHATBOT_RELOAD_SECONDS.
+    current = versions.current_version(state.settings.index_dir) or serving.version
+    return render_template("staff/publish.html", preview=shown, outdated=outdated, serving=serving, current=current,
+                           working=state.publisher.status(), problem=problem, session=_public(g.staff)), status
+
+
+@bp.post("/preview")
+@login_required
+@editor_only
+def preview_start() -> ResponseReturnValue:
+    """Build the knowledge as it is now, unpublished, and compare it with the index serving (background)."""
+    state = _state()
+    state.publisher.start_preview(g.staff.user.name, _index(), state.log.recent_questions, state.clock())
+    return redirect(url_for("staff.changes"))
+
+
+@bp.post("/publish")
+@login_required
+@editor_only
+def publish_start() -> ResponseReturnValue:
+    """Publish what the preview showed; refused (409) when the knowledge changed since, or no preview finished."""
+    state = _state()
+    shown = preview.load(state.settings.index_dir)
+    if (shown is None or shown.state != "done" or shown.version is None
+            or shown.version != request.form.get("version")
+            or shown.files != preview.files_stamp(state.settings.knowledge_dir)):
+        return _changes_page(messages.text("staff_publish_stale", LANG), 409)
+    if state.publisher.start():
+        state.accounts.record(g.staff.user.name, "publish", shown.version, shown.baseline, shown.version)
+    return redirect(url_for("staff.changes"))
+
+
 @bp.get("/try")
 @login_required
 def try_question() -> ResponseReturnValue:
@@ -310,8 +359,8 @@ def try_question() -> ResponseReturnValue:
 
 
 class Publisher:
-    """At most one publish at a time from this process, in a thread; the index's own build lock keeps
-    servers and the nightly job from building at once too."""
+    """At most one background job at a time from this process (a change preview or a publish), in a thread;
+    the index's own build lock keeps servers and the nightly job from building at once too."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -319,32 +368,59 @@ class Publisher:
         self._last: str = ""
         self._lock = threading.Lock()
 
-    def start(self) -> bool:
+    @property
+    def _smoke(self) -> Path | None:
+        smoke = self.settings.knowledge_dir / "smoke.tsv"
+        return smoke if smoke.is_file() else None
+
+    def _launch(self, job: Callable[[], None], name: str, first: Callable[[], None] | None = None) -> bool:
+        """Run ``job`` in the background unless a job runs; ``first`` runs before, only if it will."""
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return False
-            self._thread = threading.Thread(target=self._run, name="staff-publish", daemon=True)
+            if first is not None:
+                first()
+            self._thread = threading.Thread(target=job, name=name, daemon=True)
             self._thread.start()
             return True
 
-    def _run(self) -> None:
+    def start(self) -> bool:
+        """Publish the knowledge as it is now (the previewed build when there is one); False while busy."""
+        return self._launch(self._publish, "staff-publish")
+
+    def _publish(self) -> None:
         settings = self.settings
-        smoke = settings.knowledge_dir / "smoke.tsv"
         try:
             outcome = publish.run(BuildSpec.from_settings(settings), settings.answer_threshold,
-                                  settings.keep_versions, smoke_file=smoke if smoke.is_file() else None)
+                                  settings.keep_versions, smoke_file=self._smoke)
             self._last = messages.text("staff_published", LANG, version=outcome.version)
         except (IndexFailure, OSError) as exc:
             log.error("index not published from the console, the current one keeps serving: %s", exc)
             self._last = messages.text("staff_publish_failed", LANG, reason=str(exc))
 
+    def start_preview(self, by: str, serving: ServingIndex | None, recent: Callable[[dt.datetime, int], list[str]],
+                      now: dt.datetime) -> bool:
+        """Build the knowledge as it is now without publishing it and compare it with ``serving``
+        (chatbot.reports.preview); the outcome is stored for every worker to show. False while busy."""
+        started = preview.Preview("running", by, now.isoformat(timespec="seconds"),
+                                  files=preview.files_stamp(self.settings.knowledge_dir))
+
+        def job() -> None:
+            asked, problem = preview.replay_questions(recent, self.settings.knowledge_dir / "smoke.tsv", now)
+            outcome = preview.run(BuildSpec.from_settings(self.settings), serving, asked,
+                                  self.settings.answer_threshold, self._smoke, started)
+            preview.save(self.settings.index_dir, dataclasses.replace(outcome, log_problem=problem))
+
+        return self._launch(job, "staff-preview", first=lambda: preview.save(self.settings.index_dir, started))
+
     def status(self) -> str:
         if self._thread is not None and self._thread.is_alive():
-            return messages.text("staff_publishing", LANG)
+            return messages.text("staff_publishing" if self._thread.name == "staff-publish" else "staff_previewing",
+                                 LANG)
         return self._last
 
     def join(self, timeout: float) -> None:
-        """Wait for a running publish (tests, shutdown)."""
+        """Wait for a running job (tests, shutdown)."""
         if self._thread is not None:
             self._thread.join(timeout)
 

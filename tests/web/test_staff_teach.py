@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
@@ -69,7 +68,7 @@ def test_a_viewer_cannot_change_anything(app: Flask, small: Settings) -> None:
     page = client.get("/staff/teach", query_string={"q": QUESTION}).get_data(as_text=True)
     assert 'name="faq_id"' not in page  # no form to send
     refused = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
-                                                "phrasing": [QUESTION], "publish": "now"})
+                                                "phrasing": [QUESTION], "publish": "preview"})
     assert refused.status_code == 403 and faq_path(small).read_bytes() == before
 
 
@@ -118,8 +117,24 @@ def test_a_group_can_start_a_draft_faq_or_be_dismissed(app: Flask, small: Settin
     assert actions == [("dismiss_group", OTHER), ("new_draft", drafts[0].stem)]
 
 
-def test_a_phrasing_added_from_an_unanswered_group_is_answered_after_publishing(app: Flask, small: Settings) -> None:
-    assert respond(load_current(small.index_dir), QUESTION, threshold=0.5, suggest_threshold=0.2).faq is None
+def test_a_preview_of_broken_knowledge_shows_file_and_line_and_offers_no_publish(app: Flask, small: Settings) -> None:
+    broken = small.knowledge_dir / "faq" / "general" / "broken.md"
+    broken.write_text("---\nid: broken\nquestion: [oops\n---\n", encoding="utf-8")
+    try:
+        client, token = logged_in(app, "sato")
+        assert client.post("/staff/preview", data={"csrf_token": token}).status_code == 302
+        app.extensions["chatbot"].publisher.join(timeout=60)
+        page = client.get("/staff/publish").get_data(as_text=True)
+        assert f"{broken}:" in page and 'name="version"' not in page
+    finally:
+        broken.unlink()
+    assert "もう一度確認" in client.get("/staff/publish").get_data(as_text=True)  # the files changed since
+
+
+def test_a_phrasing_added_from_an_unanswered_group_is_previewed_then_answered_after_publishing(
+        app: Flask, small: Settings) -> None:
+    serving = load_current(small.index_dir)
+    assert respond(serving, QUESTION, threshold=0.5, suggest_threshold=0.2).faq is None
     path = faq_path(small)
     before = path.read_bytes()
     client, token = logged_in(app, "sato")
@@ -128,15 +143,32 @@ def test_a_phrasing_added_from_an_unanswered_group_is_answered_after_publishing(
     page = client.get("/staff/teach", query_string={"q": QUESTION}).get_data(as_text=True)
     assert f'value="{FAQ}"' in page  # offered among the likeliest FAQs
     done = client.post("/staff/teach", data={"csrf_token": token, "q": QUESTION, "faq_id": FAQ,
-                                             "phrasing": [QUESTION], "publish": "now"})
+                                             "phrasing": [QUESTION], "publish": "preview"})
     assert done.status_code == 200 and QUESTION in done.get_data(as_text=True)
     after = path.read_bytes()
     added = f'  - "{QUESTION}"\n'.encode()
     # Byte for byte the same file, with one line added at the end of the alt_questions list.
     assert len(after) == len(before) + len(added) and after.replace(added, b"", 1) == before
-    app.extensions["chatbot"].publisher.join(timeout=180)
-    reply = respond(load_current(small.index_dir), QUESTION, threshold=0.5, suggest_threshold=0.2)
+
+    # Before publishing: the logged question that will now be answered is listed, nothing is published yet.
+    publisher = app.extensions["chatbot"].publisher
+    publisher.join(timeout=180)
+    page = client.get("/staff/publish").get_data(as_text=True)
+    row = re.search(r"<tr><td>" + QUESTION + r"</td>(.*?)</tr>", page, re.S)
+    assert row and "回答なし" in row[1] and f"<code>{FAQ}</code>" in row[1]
+    assert load_current(small.index_dir).version == serving.version
+    candidate = re.search(r'name="version" value="([^"]+)"', page)[1]
+
+    # A viewer cannot publish; an out-of-date form is refused; the editor publishes the previewed build.
+    viewer, viewer_token = logged_in(app, "kato")
+    assert viewer.post("/staff/publish", data={"csrf_token": viewer_token, "version": candidate}).status_code == 403
+    assert client.post("/staff/publish", data={"csrf_token": token, "version": "other"}).status_code == 409
+    assert client.post("/staff/publish", data={"csrf_token": token, "version": candidate}).status_code == 302
+    publisher.join(timeout=180)
+    published = load_current(small.index_dir)
+    assert published.version == candidate  # what staff previewed is what went live, not a rebuild
+    reply = respond(published, QUESTION, threshold=0.5, suggest_threshold=0.2)
     assert reply.faq is not None and reply.faq.id == FAQ
-    audit = Accounts(Database(small.db_url)).audit_log()[0]
-    assert (audit.actor, audit.action, audit.target, json.loads(audit.after)) == ("sato", "add_alt_questions", FAQ,
-                                                                                  [QUESTION])
+    assert "公開済み" in client.get("/staff/publish").get_data(as_text=True)
+    audit = [(e.actor, e.action, e.target) for e in Accounts(Database(small.db_url)).audit_log()[:2]]
+    assert audit == [("sato", "publish", candidate), ("sato", "add_alt_questions", FAQ)]

@@ -74,7 +74,7 @@ def test_login_dashboard_and_teaching(browser, console, screenshot, axe_source: 
     page.get_by_role("link", name="庁舎の入口はどこ").click()
     expect(page.get_by_role("heading", name=text("staff_teach_title"))).to_be_visible()
     page.get_by_label("general-city-hall-location", exact=False).check()
-    page.get_by_label(text("staff_teach_nightly")).check()
+    expect(page.get_by_label(text("staff_teach_preview"))).to_be_checked()
     assert_accessible(page, axe_source)
     screenshot(page, "staff-teach")
     page.get_by_role("button", name=text("staff_teach_add")).click()
@@ -82,6 +82,24 @@ def test_login_dashboard_and_teaching(browser, console, screenshot, axe_source: 
                                                             count=1))
     faq = settings.knowledge_dir / "faq" / "general" / "general-city-hall-location.md"
     assert '  - "庁舎の入口はどこ"' in faq.read_text(encoding="utf-8")
+
+    # Before publishing, the preview lists the logged question the change will answer (it refreshes itself).
+    page.get_by_role("link", name=text("staff_preview_open")).click()
+    row = page.get_by_role("row").filter(has_text="庁舎の入口はどこ")
+    expect(row).to_contain_text(text("staff_preview_no_answer"), timeout=180_000)
+    expect(row).to_contain_text("general-city-hall-location")
+    assert_accessible(page, axe_source)
+    screenshot(page, "staff-preview")
+    page.get_by_role("button", name=text("staff_publish_button")).click()
+    published = text("staff_preview_published", version="|").split("|")[-1]  # the words after the version
+    expect(page.get_by_role("status").filter(has_text=published)).to_be_visible(timeout=180_000)
+    answer = page.request.post(url + "/api/chat", data={"message": "庁舎の入口はどこ"})
+    for _ in range(30):  # the worker swaps to the published version within CHATBOT_RELOAD_SECONDS
+        if (answer.json().get("faq") or {}).get("id") == "general-city-hall-location":
+            break
+        page.wait_for_timeout(1000)
+        answer = page.request.post(url + "/api/chat", data={"message": "庁舎の入口はどこ"})
+    assert answer.json()["faq"]["id"] == "general-city-hall-location"
 
 
 def test_a_form_without_its_token_is_refused(browser, console) -> None:
