@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -64,7 +63,7 @@ class Preview:
     state: str
     by: str  # the staff member who asked for it
     started_at: str
-    files: str = ""  # `files_stamp` of the knowledge when the preview started: a later edit outdates it
+    files: str = ""  # `knowledge.files_stamp` when the preview started: a later edit outdates it
     version: str | None = None  # the candidate built; None when the knowledge equals the version serving
     baseline: str | None = None  # the version serving it was compared with
     compared: int = 0
@@ -95,17 +94,6 @@ def run(spec: BuildSpec, serving: ServingIndex | None, asked: list[str], thresho
     return dataclasses.replace(started, state="done", version=candidate.version, baseline=comparison.baseline,
                                compared=comparison.compared, changes=comparison.changes,
                                smoke_failures=tuple(smoke_failures(candidate, cases, threshold)))
-
-
-def files_stamp(knowledge_dir: Path) -> str:
-    """Every knowledge file's name, size and modification time, hashed: cheap enough for each page view
-    (loading the knowledge takes seconds), and it changes whenever a file is saved, added or removed."""
-    digest = hashlib.sha256()
-    for path in sorted(knowledge_dir.rglob("*")):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(knowledge_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
 
 
 def save(index_dir: Path, preview: Preview) -> None:

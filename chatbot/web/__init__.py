@@ -22,7 +22,7 @@ from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
 from chatbot.serving.reply import Reply
 from chatbot.store.log import ConversationLog
-from chatbot.web import api, errors, framing, pages, security, staff
+from chatbot.web import api, errors, framing, pages, security, staff, staff_editor
 from chatbot.web.metrics import Metrics
 
 MEMO_SIZE = 4096  # distinct recent questions (and department-minute cards) kept encoded
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(pages.bp)
     staff.init_app(app, settings)
+    staff_editor.init_app(app, settings)
     security.init_app(app, settings)
     errors.init_app(app)
     state.metrics.init_app(app)

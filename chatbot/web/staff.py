@@ -33,7 +33,7 @@ from flask.typing import ResponseReturnValue
 
 from chatbot.core import languages, messages
 from chatbot.core.settings import Settings
-from chatbot.knowledge import load_knowledge
+from chatbot.knowledge import files_stamp, load_knowledge
 from chatbot.knowledge.edit import EditError, add_alt_questions
 from chatbot.knowledge.faqs import ID_PATTERN
 from chatbot.reports import preview
@@ -72,7 +72,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["staff_text"] = lambda key, **values: messages.text(key, LANG, **values)
 
 
-def _state() -> Any:
+def app_state() -> Any:
     return current_app.extensions["chatbot"]
 
 
@@ -85,7 +85,7 @@ def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         token = request.cookies.get(SESSION_COOKIE, "")
-        session = _state().accounts.session(token, dt.timedelta(seconds=_state().settings.staff_idle)) \
+        session = app_state().accounts.session(token, dt.timedelta(seconds=app_state().settings.staff_idle)) \
             if token else None
         if session is None:
             if request.method == "GET":
@@ -125,14 +125,14 @@ def login_submit() -> ResponseReturnValue:
     if not _same(request.form.get("csrf_token", ""), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         abort(403)
     name, password = request.form.get("username", ""), request.form.get("password", "")
-    limiter_ = _state().login_limiter
+    limiter_ = app_state().login_limiter
     waits = [wait for key in (f"staff-login:user:{name}", f"staff-login:addr:{_client()}")
              if (wait := limiter_.hit(key)) is not None]
     if waits:
         response = _login_form(messages.text("staff_login_throttled", LANG, seconds=max(waits)), 429)
         response.headers["Retry-After"] = str(max(waits))  # type: ignore[union-attr]
         return response
-    accounts: Accounts = _state().accounts
+    accounts: Accounts = app_state().accounts
     user = accounts.verify(name, password) if name and password else None
     if user is None:
         return _login_form(messages.text("staff_login_failed", LANG), 401)
@@ -156,7 +156,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    _state().accounts.close_session(g.staff.token)
+    app_state().accounts.close_session(g.staff.token)
     response = redirect(url_for("staff.login"))
     response.delete_cookie(SESSION_COOKIE, path="/staff")
     return response
@@ -167,17 +167,17 @@ def logout() -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     """Questions per day, answer rate and ratings over the chosen period, the top FAQs and the largest groups
     of unanswered and 👎 questions: the same report `chatbot report` prints, from the same log."""
-    state = _state()
+    state = app_state()
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else PERIODS[0]
     report = _report(days)
     return render_template("staff/dashboard.html", report=report, days=days, periods=PERIODS,
-                           chart=daily_chart(report.days), session=_public(g.staff),
+                           chart=daily_chart(report.days), session=public_session(g.staff),
                            publishing=state.publisher.status())
 
 
 def _report(days: int) -> Report:
-    state = _state()
+    state = app_state()
     now = state.clock()
     start = now - dt.timedelta(days=days)
     index = _index()
@@ -191,7 +191,7 @@ def _report(days: int) -> Report:
 
 def _index() -> Any:
     try:
-        return _state().live.get()
+        return app_state().live.get()
     except IndexFailure:
         abort(503)
 
@@ -221,7 +221,7 @@ def _teach_page(representative: str, days: int, find: str, problems: list[str] |
     hits = index.engine.search(find or representative, k=CANDIDATE_FAQS)
     candidates = [index.faqs[h.id] for h in hits if h.id in index.faqs]
     return render_template("staff/teach.html", group=group, candidates=candidates, find=find, days=days,
-                           session=_public(g.staff), problems=problems or []), status
+                           session=public_session(g.staff), problems=problems or []), status
 
 
 @bp.post("/teach")
@@ -230,12 +230,10 @@ def _teach_page(representative: str, days: int, find: str, problems: list[str] |
 def teach_submit() -> ResponseReturnValue:
     """Add the chosen phrasings to the chosen FAQ's alt_questions; preview the change (then publish) now, or
     leave it to the nightly run."""
-    state = _state()
+    state = app_state()
     representative, days = request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int)
     faq_id, phrasings = request.form.get("faq_id", ""), request.form.getlist("phrasing")
-    # An id as the validator allows it, so it is a file name and never a glob pattern (*, ?, [) or a path.
-    valid = ID_PATTERN.match(faq_id) is not None
-    path = next(state.settings.knowledge_dir.joinpath("faq").rglob(f"{faq_id}.md"), None) if valid else None
+    path = faq_file(faq_id)
     if path is None or not phrasings:
         return _teach_page(representative, days, "", [messages.text("staff_teach_choose", LANG)], 400)
     original = path.read_bytes()
@@ -243,19 +241,36 @@ def teach_submit() -> ResponseReturnValue:
         text, added = add_alt_questions(original.decode("utf-8-sig"), phrasings)
     except (EditError, UnicodeDecodeError):
         return _teach_page(representative, days, "", [messages.text("staff_teach_layout", LANG, path=path)], 422)
-    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
-    path.write_bytes(bom + text.encode("utf-8"))
-    _, problems = load_knowledge(state.settings.knowledge_dir)
-    errors = [p for p in problems if p.severity == "error" and p.path == path]
+    errors = write_validated(path, original, text)
     if errors:
-        path.write_bytes(original)  # a failed validation changes nothing
-        return _teach_page(representative, days, "", [p.format() for p in errors], 422)
+        return _teach_page(representative, days, "", errors, 422)
     state.accounts.record(g.staff.user.name, "add_alt_questions", faq_id, None, json.dumps(added, ensure_ascii=False))
     previewing = request.form.get("publish") == "preview"
     if previewing:
         state.publisher.start_preview(g.staff.user.name, _index(), state.log.recent_questions, state.clock())
-    return render_template("staff/taught.html", faq_id=faq_id, added=added, session=_public(g.staff),
+    return render_template("staff/taught.html", faq_id=faq_id, added=added, session=public_session(g.staff),
                            previewing=previewing)
+
+
+def faq_file(faq_id: str) -> Path | None:
+    """The Markdown file of the FAQ ``faq_id`` (its name), or None. Only an id as the validator allows it is
+    looked up, so it is a file name and never a glob pattern (*, ?, [) or a path."""
+    if ID_PATTERN.match(faq_id) is None:
+        return None
+    return next(app_state().settings.knowledge_dir.joinpath("faq").rglob(f"{faq_id}.md"), None)
+
+
+def write_validated(path: Path, original: bytes, text: str) -> list[str]:
+    """Write ``text`` (keeping a byte order mark the file had) and check the whole knowledge base as
+    `chatbot validate` does; on an error in this file put the original bytes back and return the errors
+    with file:line (a failed validation changes nothing)."""
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    path.write_bytes(bom + text.encode("utf-8"))
+    _, problems = load_knowledge(app_state().settings.knowledge_dir)
+    errors = [p.format() for p in problems if p.severity == "error" and p.path == path]
+    if errors:
+        path.write_bytes(original)
+    return errors
 
 
 @bp.post("/teach/draft")
@@ -263,12 +278,12 @@ def teach_submit() -> ResponseReturnValue:
 @editor_only
 def teach_draft() -> ResponseReturnValue:
     """A new FAQ for the group, prefilled as a draft (not served until staff finish and publish it)."""
-    state = _state()
+    state = app_state()
     group = _group(request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int))
     path = draft_for(group, _index().kb, state.settings.knowledge_dir / "faq", state.clock().date())
     state.accounts.record(g.staff.user.name, "new_draft", path.stem, None, group.representative)
     return render_template("staff/taught.html", draft=path.relative_to(state.settings.knowledge_dir),
-                           session=_public(g.staff))
+                           session=public_session(g.staff))
 
 
 @bp.post("/teach/dismiss")
@@ -277,7 +292,7 @@ def teach_draft() -> ResponseReturnValue:
 def teach_dismiss() -> ResponseReturnValue:
     """Set the group aside: not a matter for an FAQ (the dashboard stops listing it)."""
     group = _group(request.form.get("q", ""), request.form.get("days", PERIODS[-1], type=int))
-    _state().accounts.dismiss(group.representative, g.staff.user.name)
+    app_state().accounts.dismiss(group.representative, g.staff.user.name)
     return redirect(url_for("staff.dashboard"))
 
 
@@ -298,14 +313,14 @@ def changes() -> ResponseReturnValue:
 
 
 def _changes_page(problem: str | None = None, status: int = 200) -> ResponseReturnValue:
-    state = _state()
+    state = app_state()
     serving = _index()
     shown = preview.load(state.settings.index_dir)
-    outdated = shown is not None and shown.files != preview.files_stamp(state.settings.knowledge_dir)
+    outdated = shown is not None and shown.files != files_stamp(state.settings.knowledge_dir)
     # The version published on disk: this worker's own copy follows within CHATBOT_RELOAD_SECONDS.
     current = versions.current_version(state.settings.index_dir) or serving.version
     return render_template("staff/publish.html", preview=shown, outdated=outdated, serving=serving, current=current,
-                           working=state.publisher.status(), problem=problem, session=_public(g.staff)), status
+                           working=state.publisher.status(), problem=problem, session=public_session(g.staff)), status
 
 
 @bp.post("/preview")
@@ -313,7 +328,7 @@ def _changes_page(problem: str | None = None, status: int = 200) -> ResponseRetu
 @editor_only
 def preview_start() -> ResponseReturnValue:
     """Build the knowledge as it is now, unpublished, and compare it with the index serving (background)."""
-    state = _state()
+    state = app_state()
     state.publisher.start_preview(g.staff.user.name, _index(), state.log.recent_questions, state.clock())
     return redirect(url_for("staff.changes"))
 
@@ -323,11 +338,11 @@ def preview_start() -> ResponseReturnValue:
 @editor_only
 def publish_start() -> ResponseReturnValue:
     """Publish what the preview showed; refused (409) when the knowledge changed since, or no preview finished."""
-    state = _state()
+    state = app_state()
     shown = preview.load(state.settings.index_dir)
     if (shown is None or shown.state != "done" or shown.version is None
             or shown.version != request.form.get("version")
-            or shown.files != preview.files_stamp(state.settings.knowledge_dir)):
+            or shown.files != files_stamp(state.settings.knowledge_dir)):
         return _changes_page(messages.text("staff_publish_stale", LANG), 409)
     if state.publisher.start():
         state.accounts.record(g.staff.user.name, "publish", shown.version, shown.baseline, shown.version)
@@ -339,9 +354,9 @@ def publish_start() -> ResponseReturnValue:
 def try_question() -> ResponseReturnValue:
     """A question answered as a citizen would see it, and why: the likeliest FAQs with the evidence their
     confidence comes from, and a department topic that blocked an answer."""
-    state = _state()
+    state = app_state()
     question = request.args.get("q", "").strip()[:state.settings.max_message_chars]
-    context: dict[str, Any] = {"question": question, "session": _public(g.staff)}
+    context: dict[str, Any] = {"question": question, "session": public_session(g.staff)}
     if question:
         index = _index()
         lang = languages.detect(question)
@@ -403,7 +418,7 @@ class Publisher:
         """Build the knowledge as it is now without publishing it and compare it with ``serving``
         (chatbot.reports.preview); the outcome is stored for every worker to show. False while busy."""
         started = preview.Preview("running", by, now.isoformat(timespec="seconds"),
-                                  files=preview.files_stamp(self.settings.knowledge_dir))
+                                  files=files_stamp(self.settings.knowledge_dir))
 
         def job() -> None:
             asked, problem = preview.replay_questions(recent, self.settings.knowledge_dir / "smoke.tsv", now)
@@ -425,6 +440,6 @@ class Publisher:
             self._thread.join(timeout)
 
 
-def _public(session: Session) -> dict[str, str]:
+def public_session(session: Session) -> dict[str, str]:
     """What a template may see of the session: never its token."""
     return {"name": session.user.name, "role": session.user.role, "csrf_token": session.csrf_token}

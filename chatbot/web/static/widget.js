@@ -14,6 +14,8 @@
  *   data-lang      initial language: a code of the language menu (ja by default; easy, en, zh, ko, vi, tl,
  *                  ne, pt), as registered in chatbot/core/languages.py
  *   data-position  right (default) or left
+ *   data-mount     "false": show no chat window; only expose YotsukaidoChatbot.renderAnswer (the staff
+ *                  console's FAQ editor previews answers with the very renderer citizens get)
  *
  * The API is called on the origin the script itself was loaded from. Everything lives
  * in a shadow DOM styled with a constructed stylesheet, so host-page CSS cannot break it
@@ -1033,9 +1035,11 @@ a.call:hover { text-decoration: underline; }
     open: () => open(),
     close: () => close(),
     setLang: (l) => setLang(l),
+    renderAnswer: (source) => renderMarkdown(source),
     _personalInfoKind: personalInfoKind,
   };
 
+  if (data.mount === "false") return;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
   else start();
 })();

@@ -5,6 +5,7 @@ README's console screenshots."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +123,38 @@ def test_a_viewer_sees_but_cannot_change(browser, console) -> None:
     page.get_by_role("link", name="役所の駐輪場はありますか").click()
     expect(page.get_by_text(text("staff_viewer_note"))).to_be_visible()
     expect(page.get_by_role("button", name=text("staff_teach_add"))).to_have_count(0)
+
+
+def test_the_faq_editor_checks_as_staff_type_and_a_broken_edit_changes_nothing(browser, console, screenshot,
+                                                                               axe_source: Path) -> None:
+    url, settings = console
+    faq = settings.knowledge_dir / "faq" / "general" / "general-office-hours.md"
+    before = faq.read_bytes()
+    page = browser.new_context(viewport=DESKTOP, locale="ja-JP", bypass_csp=True).new_page()
+    log_in(page, url, "sato")
+    page.get_by_role("link", name=text("staff_faqs_title")).click()
+    page.get_by_label(text("staff_faqs_words")).fill("開庁時間")
+    page.get_by_role("button", name=text("staff_teach_search")).click()
+    page.locator('main a[href$="/staff/faqs/general-office-hours"]').click()
+    check = page.locator("#check")
+    expect(check).to_contain_text(text("staff_edit_check_ok"))
+    expect(page.locator("#preview li").first).to_be_visible()  # the body's list, drawn by the widget's renderer
+
+    body = page.get_by_label(text("staff_edit_body"))
+    body.fill(body.input_value() + "\n\n**窓口**でもお尋ねください。")
+    expect(page.locator("#preview strong").last).to_have_text("窓口")
+    front = page.get_by_label(text("staff_edit_front_matter"))
+    broken = re.sub(r"department: \S+", "department: nosuchdept", front.input_value())
+    line = 1 + next(i for i, row in enumerate(broken.split("\n"), start=1) if "nosuchdept" in row)
+    front.fill(broken)
+    expect(check).to_contain_text(f"{faq}:{line}: error:")
+    assert "warning" not in check.inner_text()  # checked where the file lives: its folder is its category
+    assert_accessible(page, axe_source)
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "staff-editor")
+    page.get_by_role("button", name=text("staff_edit_save")).click()
+    expect(page.get_by_role("alert")).to_contain_text(f"{faq}:{line}:")
+    assert faq.read_bytes() == before
 
 
 def assert_accessible(page: Page, axe_source: Path) -> None:
