@@ -24,3 +24,26 @@ def test_only_dev_queries_are_taught_to_relevant_faqs() -> None:
     assert learned[0].alt_questions == ("Aの言い換え", "dev query")
     assert learned[1].alt_questions == ("another dev query",)
     assert eval_learning.taught(docs, queries, qrels, grade=1)[1] == 3  # b is somewhat relevant to query 0
+
+
+def test_only_dev_demand_rows_the_bot_missed_are_taught_to_an_faq_that_answers_them() -> None:
+    import eval_kb
+
+    from chatbot.knowledge import load_knowledge
+
+    kb, _ = load_knowledge(REPO / "knowledge")
+    card = kb.faq("mynumber-card-lost")
+
+    def judged(number: int, topic: str, faq_id: str | None, right: bool, covered: bool) -> eval_kb.Judged:
+        row = eval_kb.DemandRow("demand", number, f"q{number}", frozenset({card.department}), eval_kb._topic(topic),
+                                "city", "plain")
+        return eval_kb.Judged(row, faq_id, card.department, right, covered)
+
+    rows = [judged(0, "マイナンバーカード 紛失|なくし", None, False, True),  # dev, fell back: taught
+            judged(1, "マイナンバーカード 紛失|なくし", None, False, True),  # test: never taught
+            judged(2, "マイナンバーカード 紛失|なくし", card.id, True, True),  # answered right already
+            judged(4, "宇宙旅行", None, False, False)]  # no FAQ answers it: nothing to teach
+    lessons = eval_learning.demand_lessons(rows, kb.published)
+    assert list(lessons.values()) == [["q0"]]
+    taught = kb.faq(next(iter(lessons)))
+    assert taught.department == card.department and eval_kb.truly_answers(rows[0].row, eval_kb.faq_text(taught))

@@ -19,6 +19,7 @@ _TRUE, _FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
 _ORIGIN = re.compile(r"^https?://[^/\s?#\"'<>@]+$")
+_HEADER = re.compile(r"^[A-Za-z0-9-]*$")
 MEMORY_STORAGE = "memory://"
 
 
@@ -89,6 +90,14 @@ def rate_limit_storage(value: str) -> str:
     return url
 
 
+def header_name(value: str) -> str:
+    """Empty, or an HTTP header name such as ``X-Remote-User``."""
+    name = value.strip()
+    if not _HEADER.match(name):
+        raise ValueError("write a header name such as X-Remote-User (letters, digits and hyphens), or nothing")
+    return name
+
+
 def duration(value: str) -> float:
     """Seconds: ``2``, ``2s``, ``500ms``, ``5m``, ``1h``."""
     match = _DURATION.match(value)
@@ -146,6 +155,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STAFF_LOGIN_LIMIT", "5 per minute;20 per hour",
             "Staff login attempts allowed per account and per address (counted where CHATBOT_RATE_LIMIT_STORAGE "
             "says); past it, 429", text),
+    Setting("STAFF_AUTH_HEADER", "",
+            "Single sign-on: trust this header, set by the city's authenticating proxy, as the staff account's name "
+            "(the account must exist; its role applies). The proxy must drop it from clients' requests. Empty = off",
+            header_name),
     Setting("FORWARDED_HOPS", "0",
             "Reverse proxies in front whose X-Forwarded-For/-Proto to trust; 0 = none (headers ignored)", integer),
 )
@@ -182,6 +195,7 @@ class Settings:
     staff_enabled: bool
     staff_idle: float
     staff_login_limit: str
+    staff_auth_header: str
     forwarded_hops: int
 
     @classmethod

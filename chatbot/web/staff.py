@@ -28,7 +28,19 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from chatbot.core import languages, messages
@@ -87,6 +99,8 @@ def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
         token = request.cookies.get(SESSION_COOKIE, "")
         session = app_state().accounts.session(token, dt.timedelta(seconds=app_state().settings.staff_idle)) \
             if token else None
+        if request.method == "GET":
+            session = _signed_on(session)
         if session is None:
             if request.method == "GET":
                 return redirect(url_for("staff.login", next=request.path))
@@ -96,6 +110,32 @@ def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
         g.staff = session
         return view(*args, **kwargs)
     return wrapped
+
+
+def _signed_on(session: Session | None) -> Session | None:
+    """With ``CHATBOT_STAFF_AUTH_HEADER`` set, the account the single sign-on proxy names is the one signed in:
+    a page opens a session for it (the cookie then carries the CSRF token as after a login), replacing one of
+    another account. Only a GET does, so a state-changing request still needs the session and its token.
+    The header names an existing account; any other value is ignored (the login form is shown)."""
+    header = app_state().settings.staff_auth_header
+    name = request.headers.get(header, "") if header else ""
+    if not name or (session is not None and session.user.name == name):
+        return session
+    accounts: Accounts = app_state().accounts
+    user = accounts.user(name)
+    if user is None:
+        log.warning("single sign-on header names no staff account; the login form is shown")
+        return session
+    if session is not None:
+        accounts.close_session(session.token)
+    opened = accounts.open_session(user)
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        _cookie(response, SESSION_COOKIE, opened.token)
+        return response
+
+    return opened
 
 
 def _same(given: str, expected: str) -> bool:

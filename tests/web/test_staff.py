@@ -134,6 +134,26 @@ def test_the_console_can_be_switched_off(app_settings: Settings) -> None:
     assert client.get("/staff/login").status_code == 404 and client.get("/staff/").status_code == 404
 
 
+def test_single_sign_on_trusts_the_proxys_header_only_when_configured_and_only_for_accounts(
+        app_settings: Settings) -> None:
+    import dataclasses
+
+    ignored = console(app_settings).test_client()  # off by default: the header is anyone's to send
+    assert ignored.get("/staff/", headers={"X-Remote-User": "sato"}).status_code == 302
+
+    sso = create_app(dataclasses.replace(app_settings, staff_auth_header="X-Remote-User"))
+    client = sso.test_client()
+    page = client.get("/staff/", headers={"X-Remote-User": "sato"})
+    assert page.status_code == 200 and "sato" in page.get_data(as_text=True)
+    assert client.get_cookie("staff_session", path="/staff") is not None
+    token = token_of(page.get_data(as_text=True))
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302  # a session as after a login
+    stranger = sso.test_client()
+    assert stranger.get("/staff/", headers={"X-Remote-User": "nobody"}).status_code == 302  # no such account
+    assert stranger.post("/staff/teach/dismiss", headers={"X-Remote-User": "sato"},
+                         data={"q": "x"}).status_code == 401  # changes need the session and its token
+
+
 @pytest.mark.parametrize(("question", "reply_type", "expected"), [
     ("粗大ごみの出し方", "answer", "garbage-sodai"),  # answered: the FAQ and the evidence behind it
     ("市民プールは何時まで泳げますか", "fallback", "coverage"),  # not answered: candidates still listed, with evidence
