@@ -205,14 +205,23 @@ def logout() -> ResponseReturnValue:
 @bp.get("/")
 @login_required
 def dashboard() -> ResponseReturnValue:
-    """Questions per day, answer rate and ratings over the chosen period, the top FAQs and the largest groups
-    of unanswered and 👎 questions: the same report `chatbot report` prints, from the same log."""
+    """Questions per day, answer rate and ratings over the chosen period, answers per department, the top FAQs
+    and the largest groups of unanswered and 👎 questions (of one department when one is chosen): the same
+    report `chatbot report` prints, from the same log."""
     state = app_state()
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else PERIODS[0]
     report = _report(days)
+    department = request.args.get("department", "")
+    if department in report.department_names:  # the lists of one department; the figures stay the city's
+        report = dataclasses.replace(
+            report, faqs=tuple(f for f in report.faqs if f.department == department),
+            unanswered=tuple(g_ for g_ in report.unanswered if g_.department == department),
+            unhelpful=tuple(g_ for g_ in report.unhelpful if g_.department == department))
+    else:
+        department = ""
     return render_template("staff/dashboard.html", report=report, days=days, periods=PERIODS,
-                           chart=daily_chart(report.days), session=public_session(g.staff),
+                           department=department, chart=daily_chart(report.days), session=public_session(g.staff),
                            publishing=state.publisher.status())
 
 

@@ -125,6 +125,12 @@ def test_the_dashboard_shows_the_logs_figures(app_settings: Settings) -> None:
     figures = dict(re.findall(r'data-figure="([a-z-]+)">([^<]+)<', page))
     assert figures == {"total": "4", "answer-rate": "75.0 %", "helpful": "1", "not-helpful": "1"}
     assert "<svg" in page and "質問 3" in page  # the chart and the unanswered question's group
+    assert "/staff/?days=30&amp;department=" in page  # answers per department, each a link to its lists
+    kb_department = app.extensions["chatbot"].live.get().faqs["garbage-sodai"].department
+    one = client.get("/staff/", query_string={"days": 30, "department": kb_department}).get_data(as_text=True)
+    faqs = one[one.index('id="faqs"'):]
+    assert "粗大ごみ" in faqs and app.extensions["chatbot"].live.get().faqs["general-phone"].question not in faqs
+    assert dict(re.findall(r'data-figure="([a-z-]+)">([^<]+)<', one)) == figures  # the city's figures still
 
 
 def test_the_console_can_be_switched_off(app_settings: Settings) -> None:
