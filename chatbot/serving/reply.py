@@ -23,6 +23,7 @@ class ReplyKey:
     previous: str | None  # the FAQ the conversation is about
     index_version: str
     furigana: bool = False  # readings over the kanji (chatbot.text.ruby)
+    previous_department: str | None = None  # the last reply's contact when it had no subject
 
 
 @dataclass(frozen=True)

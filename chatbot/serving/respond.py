@@ -35,11 +35,13 @@ LIKELY = 0.2  # a request for a person naming a matter no FAQ answers goes to it
 
 def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
             lang: str | None = None, faq_id: str | None = None, previous: str | None = None,
-            greeting_faqs: tuple[str, ...] = ()) -> Reply:
+            previous_department: str | None = None, greeting_faqs: tuple[str, ...] = ()) -> Reply:
     """The reply to ``question``; ``faq_id`` (a suggestion the citizen picked) answers that FAQ outright.
 
     ``previous`` is the FAQ the conversation is about (the last answer's), which a follow-up question
-    keeps as its subject and a request for a person or for details refers to. Small talk is recognised
+    keeps as its subject and a request for a person or for details refers to; without one,
+    ``previous_department`` (the last reply's contact, after a fallback) is the office a request for a person
+    gets, for that is the matter in hand. Small talk is recognised
     before any search: a greeting is not a question the knowledge base failed to answer.
     Answer or fallback is `chatbot.search.decision.decide`'s call, shared with the comparison a reindex
     prints, so what staff are told will change is what citizens see change."""
@@ -48,7 +50,9 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     analysis = index.engine.analyzer.analyze(question)
     kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold)
     if kind is not None:
-        return _small_talk(index, kind, question, lang, subject, threshold, greeting_faqs)
+        in_hand = index.kb.departments[subject.department] if subject else index.kb.departments.get(
+            previous_department or "", index.kb.departments[index.kb.default_department])
+        return _small_talk(index, kind, question, lang, subject, in_hand, threshold, greeting_faqs)
     decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None, lang=lang)
     hits, top, topic = decision.hits, decision.top, decision.topic
     faq = index.faqs[decision.faq_id] if decision.faq_id else None
@@ -92,12 +96,12 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
     return found.kind
 
 
-def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subject: FAQ | None, threshold: float,
-                greeting_faqs: tuple[str, ...]) -> Reply:
-    """Greetings, thanks, a request for a person or for details, chatter: replies from the catalogue.
-    The conversation keeps its subject through them, so 「ありがとう」 can still be followed by 「費用は？」."""
+def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subject: FAQ | None,
+                department: Department, threshold: float, greeting_faqs: tuple[str, ...]) -> Reply:
+    """Greetings, thanks, a request for a person or for details, chatter: replies from the catalogue, with
+    ``department``'s contact (the matter in hand). The conversation keeps its subject through them, so
+    「ありがとう」 can still be followed by 「費用は？」."""
     kb = index.kb
-    department = kb.departments[subject.department] if subject else kb.departments[kb.default_department]
     suggestions: tuple[Suggestion, ...] = ()
     message = ""
     if kind == talk.HANDOFF:

@@ -106,6 +106,9 @@ def chat() -> ResponseReturnValue:
     previous = body.get("previous_faq_id")  # an id no longer published (a reindex in between) just starts afresh
     if previous is not None and not isinstance(previous, str):
         raise ApiError(400, "err_bad_previous_faq_id")
+    department = body.get("previous_department")  # a key no longer in departments.yaml is the switchboard
+    if department is not None and not isinstance(department, str):
+        raise ApiError(400, "err_bad_previous_department")
     furigana = body.get("furigana", False)
     if not isinstance(furigana, bool):
         raise ApiError(400, "err_bad_furigana")
@@ -118,7 +121,7 @@ def chat() -> ResponseReturnValue:
     settings = state.settings
 
     def drafted() -> tuple[Reply, bytes]:
-        reply = respond(index, question, lang=lang, faq_id=faq_id, previous=previous,
+        reply = respond(index, question, lang=lang, faq_id=faq_id, previous=previous, previous_department=department,
                         threshold=settings.answer_threshold, suggest_threshold=settings.suggest_threshold,
                         greeting_faqs=settings.greeting_faqs)
         if furigana:
@@ -132,7 +135,8 @@ def chat() -> ResponseReturnValue:
         return json.dumps(contact.to_json(), ensure_ascii=False).encode()
 
     # Citizens ask the same few questions: replies are memoised by everything they depend on, encoded once.
-    key = ReplyKey(question, lang, faq_id, previous if previous in index.faqs else None, index.version, furigana)
+    key = ReplyKey(question, lang, faq_id, previous if previous in index.faqs else None, index.version, furigana,
+                   department if department in index.kb.departments else None)
     reply, encoded = state.replies.get(key, drafted)
     minute = hours.to_minute(now)  # opening hours change on whole minutes only
     contact = state.cards.get((index.version, reply.department.key, reply.lang, minute, furigana), card)

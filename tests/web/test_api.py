@@ -182,6 +182,19 @@ def test_small_talk_replies_have_the_documented_shape(client, message: str, kind
         assert body["contact"]["department"] == "clean"
 
 
+def test_after_a_fallback_a_request_for_a_person_gets_that_fallbacks_office(client) -> None:
+    status, first = chat(client, "国保の保険料が高すぎる")  # no FAQ answers it; its office does
+    assert status == 200 and first["type"] == "fallback" and first["subject"] is None
+    office = first["contact"]["department"]
+    assert office != "daihyo"
+    status, body = chat(client, "電話で聞きたいんだけど番号教えて", previous_department=office)
+    assert status == 200 and body["type"] == "handoff" and body["contact"]["department"] == office
+    assert chat(client, "電話で聞きたいんだけど番号教えて")[1]["contact"]["department"] == "daihyo"
+    assert chat(client, "人と話したい", previous_department="no-such-office")[1]["contact"]["department"] == "daihyo"
+    status, body = chat(client, "人と話したい", previous_department=["kokuho"])
+    assert status == 400 and body["error"]["code"] == "bad_previous_department"
+
+
 def test_small_talk_is_logged_and_counted_by_kind_never_as_unanswered(client, app_settings) -> None:
     for message in ("こんにちは", "人と話したい", "人と話したい", IN_SCOPE):
         chat(client, message)

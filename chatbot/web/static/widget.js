@@ -564,7 +564,7 @@ a.call:hover { text-decoration: underline; }
     ui.input.addEventListener("input", () => { hideWarning(); autoGrow(); });
     ui.warnEdit.addEventListener("click", () => { hideWarning(); ui.input.focus(); });
     ui.warnSend.addEventListener("click", () => submit(true));
-    ui.subjectReset.addEventListener("click", () => { setSubject(null); ui.input.focus(); });
+    ui.subjectReset.addEventListener("click", () => { setSubject(null); lastDepartment = null; ui.input.focus(); });
 
     applyTexts();
     greet();
@@ -717,6 +717,9 @@ a.call:hover { text-decoration: underline; }
   // What the conversation is about: the server keeps nothing, so the previous reply's subject goes back
   // with the next question ("必要なものは？" after an answer on 転入届 is about 転入届).
   let subject = null;
+  // After a reply with no subject (a fallback), its office is the matter in hand: "can I talk to someone?"
+  // then gets that office's contact rather than the switchboard.
+  let lastDepartment = null;
   // The last answer and whether it was rated, so "thanks" can ask for the rating it has not had yet.
   let lastAnswer = null;
 
@@ -762,6 +765,7 @@ a.call:hover { text-decoration: underline; }
       const body = { message, lang: sentLang };
       if (faqId) body.faq_id = faqId;
       if (subject) body.previous_faq_id = subject.id;
+      else if (lastDepartment) body.previous_department = lastDepartment;
       if (furigana && LANGUAGE[sentLang].japanese) body.furigana = true;
       const res = await postJson("/api/chat", body);
       typing.remove();
@@ -859,6 +863,7 @@ a.call:hover { text-decoration: underline; }
       bubble.append(renderFeedback(rated, tl, "feedback_prompt"));
     }
     setSubject(reply.subject);
+    lastDepartment = reply.contact && typeof reply.contact.department === "string" ? reply.contact.department : null;
 
     const row = addMessage("bot", bubble, L, talk ? "talk" : reply.type === "answer" ? "answer" : "fallback");
     row.dataset.type = reply.type;

@@ -183,6 +183,20 @@ def test_a_follow_up_keeps_the_subject_until_the_citizen_starts_over(open_page, 
     assert "previous_faq_id" not in response.value.request.post_data_json
 
 
+def test_after_a_fallback_asking_for_a_person_gets_the_same_office(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    _, first = widget.ask("国保の保険料が高すぎる", "fallback")
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as response:
+        widget.input.fill("人と話したい")
+        widget.input.press("Enter")
+    sent = response.value.request.post_data_json
+    assert "previous_faq_id" not in sent and sent["previous_department"] == first["contact"]["department"]
+    handoff = response.value.json()
+    assert handoff["type"] == "handoff" and handoff["contact"]["department"] == first["contact"]["department"]
+
+
 def test_small_talk_looks_like_the_bot_talking(open_page, texts):
     page = open_page(DESKTOP)
     widget = Widget(page, texts)
