@@ -61,7 +61,8 @@ EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" /
 DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
 # The dev files (tuning) first, then the test file (reporting); each is scored whole.
 MULTILINGUAL_FILES = tuple(ROOT / "tests" / "eval" / name
-                           for name in ("multilingual_dev.tsv", "multilingual_dev2.tsv", "multilingual.tsv"))
+                           for name in ("multilingual_dev.tsv", "multilingual_dev2.tsv", "multilingual_dev3.tsv",
+                                        "multilingual.tsv"))
 CONVERSATION_FILES = (ROOT / "tests" / "eval" / "conversation.tsv", ROOT / "tests" / "eval" / "conversation2.tsv")
 
 

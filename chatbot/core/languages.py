@@ -42,6 +42,7 @@ HIRAGANA = re.compile(r"[\u3040-\u309f]")
 VIETNAMESE = re.compile(r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 LATIN_WORD = re.compile(r"[a-zà-ÿ]+")
 HAN = re.compile(r"[\u3400-\u9fff]")
+_LINGUA = ("en", "vi", "tl", "pt")  # the Latin-script languages lingua knows (not Nepali)
 SURE = 0.7  # lingua's confidence from which its choice among the Latin-script languages is taken
 MIN_WORDS = 3  # below this lingua guesses ("thx", "go on" are not Vietnamese): the word lists decide
 
@@ -64,7 +65,12 @@ LANGUAGES: dict[str, Language] = {
     "tl": Language("tl", "Filipino", analyzer="filipino", script=None, voice="fil-PH", words=_words(
         "ang ng sa mga na ay po ko ako ba paano saan kailan ano magkano ito iyan may wala hindi kung lang naman din "
         "rin kasi yung niyo ninyo nyo salamat kumusta gusto kailangan pwede puwede magandang opo")),
-    "ne": Language("ne", "नेपाली", analyzer="nepali", script=DEVANAGARI, voice="ne-NP"),
+    # Romanized Nepali, as typed on phones without a Devanagari keyboard: lingua does not know Nepali, so these
+    # words alone reveal it.
+    "ne": Language("ne", "नेपाली", analyzer="nepali", script=DEVANAGARI, voice="ne-NP", words=_words(
+        "ke k kaha kahaa kasari kati kun kahile garne garnu garna cha chha chaina chhaina parcha parchha parne "
+        "huncha hunchha hunna hola mero meri hamro ma ko ki nai ra pani aba bhayo bhaye chahincha chahinchha "
+        "milcha milchha paincha painchha sakincha sakinchha tirne tirna lagi bata dekhi samma ho hoina")),
     "pt": Language("pt", "Português", analyzer="portuguese", script=None, voice="pt-BR", words=_words(
         "o os as de do da dos das que não nao como um uma eu meu minha é em no na com por onde quando preciso posso "
         "tenho fazer qual quais se mais ou isso você voce obrigado obrigada olá ola bom dia pra")),
@@ -90,12 +96,15 @@ def detect(text: str) -> str:
     words = LATIN_WORD.findall(text.lower())
     if HAN.search(text) or not words:
         return DEFAULT
+    scores = {lang.code: sum(word in lang.words for word in words) for lang in LANGUAGES.values() if lang.words}
+    unknown = max((code for code in scores if code not in _LINGUA), key=lambda code: scores[code])
+    if scores[unknown] >= MIN_WORDS - 1 and scores[unknown] > max(scores[c] for c in scores if c != unknown):
+        return unknown  # a language lingua cannot tell, with more of its words than any other has
     if len(words) >= MIN_WORDS:
         detector, codes = _latin_detector()
         best = detector.compute_language_confidence_values(text)[0]
         if best.value >= SURE:
             return codes[best.language]
-    scores = {lang.code: sum(word in lang.words for word in words) for lang in LANGUAGES.values() if lang.words}
     top = max(scores.values())
     return "en" if scores["en"] == top else max(scores, key=lambda code: scores[code])
 
@@ -111,8 +120,7 @@ def _latin_detector() -> tuple[Any, dict[Any, str]]:
     """lingua for the registered Latin-script languages, loaded on first use (its models take ~0.7 s)."""
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-    codes = {Language.from_iso_code_639_1(getattr(IsoCode639_1, lang.code.upper())): lang.code
-             for lang in LANGUAGES.values() if lang.words}
+    codes = {Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())): code for code in _LINGUA}
     return LanguageDetectorBuilder.from_languages(*codes).with_preloaded_language_models().build(), codes
 
 

@@ -46,7 +46,11 @@ _TL_STOP = _stop(
     "paki pakisabi salamat opo oo hello hi")
 _NE_STOP = _stop(
     "म मेरो मलाई हामी तपाईं तपाईंको तपाई यो त्यो के को का की ले लाई मा बाट सँग र वा पनि छ छन् हो हुन्छ हुन्छन् "
-    "थियो गर्न गर्नु गर्ने गर्नुपर्छ कसरी कहाँ कहिले कति किन कुन कृपया चाहन्छु सक्छु सकिन्छ भने")
+    "थियो गर्न गर्नु गर्ने गर्नुपर्छ कसरी कहाँ कहिले कति किन कुन कृपया चाहन्छु सक्छु सकिन्छ भने "
+    # the same, romanized as typed without a Devanagari keyboard
+    "ma mero meri malai hami tapai tapaiko yo tyo k ke ko ka ki le lai bata sanga ra wa pani cha chha chan "
+    "ho hola huncha hunchha thiyo garna garnu garne kasari kaha kahaa kahile kati kina kun kripaya sakincha "
+    "sakinchha bhane nai aba bhayo")
 _pt_stemmer = Stemmer.Stemmer("portuguese")
 
 

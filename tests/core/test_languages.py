@@ -17,7 +17,9 @@ from chatbot.core.messages import Ref
     ("Tôi muốn chuyển nhà", "vi"), ("toi muon chuyen nha cua toi", "vi"),  # with or without its letters
     ("Como faço para pagar o imposto?", "pt"), ("Paano po mag-apply ng My Number card?", "tl"),
     ("thx", "en"), ("go on", "en"), ("What is Mynaportal?", "en"), ("Yotsukaido open data", "en"),
-    ("obrigado", "pt"), ("salamat po", "tl")])
+    ("obrigado", "pt"), ("salamat po", "tl"),
+    ("mero card harayo ke garne", "ne"), ("juminhyo kaha nikalne", "ne"),  # romanized Nepali: lingua lacks it
+    ("Where can I get my juminhyo?", "en"), ("Paano ko makukuha ang juminhyo ko?", "tl")])
 def test_detection_is_script_first_then_words(text: str, code: str) -> None:
     assert languages.detect(text) == code
 
