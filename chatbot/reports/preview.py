@@ -75,8 +75,8 @@ class Preview:
 
 def run(spec: BuildSpec, serving: ServingIndex | None, asked: list[str], threshold: float,
         smoke_file: Path | None, started: Preview) -> Preview:
-    """Build the candidate (under the index's build lock) and compare it with ``serving``; never raises for
-    bad knowledge or a failed build: the outcome says what went wrong, with file:line where there is one."""
+    """Build the candidate (under the index's build lock) and compare it with ``serving``. Bad knowledge or a
+    version that fails to load is an outcome (failed, with file:line where there is one), not an exception."""
     try:
         with versions.build_lock(spec.index_dir):
             built = versions.build(spec)
@@ -88,9 +88,6 @@ def run(spec: BuildSpec, serving: ServingIndex | None, asked: list[str], thresho
     except IndexFailure as exc:
         problems = tuple(p.format() for p in exc.problems if p.severity == "error") or (str(exc),)
         return dataclasses.replace(started, state="failed", problems=problems)
-    except (OSError, ValueError) as exc:
-        log.exception("change preview failed")
-        return dataclasses.replace(started, state="failed", problems=(f"{type(exc).__name__}: {exc}",))
     return dataclasses.replace(started, state="done", version=candidate.version, baseline=comparison.baseline,
                                compared=comparison.compared, changes=comparison.changes,
                                smoke_failures=tuple(smoke_failures(candidate, cases, threshold)))

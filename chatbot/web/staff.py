@@ -470,10 +470,15 @@ class Publisher:
                                   files=files_stamp(self.settings.knowledge_dir))
 
         def job() -> None:
-            asked, problem = preview.replay_questions(recent, self.settings.knowledge_dir / "smoke.tsv", now)
-            outcome = preview.run(BuildSpec.from_settings(self.settings), serving, asked,
-                                  self.settings.answer_threshold, self._smoke, started)
-            preview.save(self.settings.index_dir, dataclasses.replace(outcome, log_problem=problem))
+            try:
+                asked, problem = preview.replay_questions(recent, self.settings.knowledge_dir / "smoke.tsv", now)
+                outcome = preview.run(BuildSpec.from_settings(self.settings), serving, asked,
+                                      self.settings.answer_threshold, self._smoke, started)
+                outcome = dataclasses.replace(outcome, log_problem=problem)
+            except Exception as exc:  # the thread's end: never leave staff a preview "running" for ever
+                log.exception("change preview failed")
+                outcome = dataclasses.replace(started, state="failed", problems=(f"{type(exc).__name__}: {exc}",))
+            preview.save(self.settings.index_dir, outcome)
 
         return self._launch(job, "staff-preview", first=lambda: preview.save(self.settings.index_dir, started))
 

@@ -131,6 +131,21 @@ def test_a_preview_of_broken_knowledge_shows_file_and_line_and_offers_no_publish
     assert "もう一度確認" in client.get("/staff/publish").get_data(as_text=True)  # the files changed since
 
 
+def test_a_preview_that_crashes_is_shown_failed_not_running_for_ever(app: Flask, small: Settings,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.reports import preview
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(preview, "run", explode)
+    client, token = logged_in(app, "sato")
+    assert client.post("/staff/preview", data={"csrf_token": token}).status_code == 302
+    app.extensions["chatbot"].publisher.join(timeout=60)
+    page = client.get("/staff/publish").get_data(as_text=True)
+    assert "RuntimeError: out of memory" in page and 'http-equiv="refresh"' not in page
+
+
 def test_a_phrasing_added_from_an_unanswered_group_is_previewed_then_answered_after_publishing(
         app: Flask, small: Settings) -> None:
     serving = load_current(small.index_dir)
