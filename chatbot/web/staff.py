@@ -42,6 +42,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from chatbot.core import languages, messages
 from chatbot.core.settings import Settings
@@ -82,6 +83,17 @@ def init_app(app: Flask, settings: Settings) -> None:
     state.publisher = Publisher(settings)
     app.register_blueprint(bp)
     app.jinja_env.globals["staff_text"] = lambda key, **values: messages.text(key, LANG, **values)
+
+
+def error_page(exc: HTTPException) -> ResponseReturnValue:
+    """A console error as a page staff can read (in Japanese, with the way back), not the API's JSON."""
+    status = exc.code or 500
+    key = f"staff_error_{status}"
+    message = messages.text(key if key in messages.catalogue() else "staff_error_other", LANG, status=status)
+    return render_template("staff/error.html", status=status, message=message), status
+
+
+bp.register_error_handler(HTTPException, error_page)
 
 
 def app_state() -> Any:

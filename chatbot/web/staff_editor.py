@@ -21,14 +21,24 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from chatbot.core.settings import Settings
 from chatbot.knowledge import FAQ, KnowledgeBase, Problem, files_stamp, load_knowledge
 from chatbot.knowledge.edit import EditError, FaqSource
 from chatbot.knowledge.faqs import parse_faq_file
-from chatbot.web.staff import app_state, editor_only, faq_file, login_required, public_session, write_validated
+from chatbot.web.staff import (
+    app_state,
+    editor_only,
+    error_page,
+    faq_file,
+    login_required,
+    public_session,
+    write_validated,
+)
 
 bp = Blueprint("faqs", __name__, template_folder="templates", url_prefix="/staff/faqs")
+bp.register_error_handler(HTTPException, error_page)
 STATUSES = ("published", "draft")
 
 

@@ -60,6 +60,18 @@ def test_every_staff_url_without_a_session_goes_to_the_login_or_is_refused(app: 
                 assert response.status_code in (401, 403), (rule, method)
 
 
+def test_console_errors_are_pages_staff_can_read(app: Flask) -> None:
+    client = app.test_client()
+    refused = client.post("/staff/teach/dismiss", data={"q": "x"})
+    assert refused.status_code == 401 and refused.mimetype == "text/html"
+    assert "ログインが必要です" in refused.get_data(as_text=True)
+    log_in(client)
+    missing = client.get("/staff/teach", query_string={"q": "誰も聞いていない質問"})
+    assert missing.status_code == 404 and "見つかりません" in missing.get_data(as_text=True)
+    assert client.get("/staff/faqs/no-such-faq").status_code == 404
+    assert client.post("/api/chat", data="x").mimetype == "application/json"  # the API keeps its JSON errors
+
+
 def test_a_login_sets_a_locked_down_cookie_and_a_new_session_each_time(app: Flask) -> None:
     client = app.test_client()
     response = log_in(client, base_url="https://localhost")  # served over TLS: the cookie must be Secure
