@@ -37,7 +37,7 @@ DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 # (印鑑登録, 住民票, 児童手当) is Japanese; one with them and no hiragana is Chinese, even with a katakana loanword
 # (マイナンバー卡怎么申请).
 CHINESE = re.compile("[们这么吗呢吧哪谁还给让说请问办码证续费户县关门东车书长为样应该从业务动员报处险]"
-                     "|[我荐吃队卡电话语钱买卖]|可以|需要")
+                     "|[我荐吃队卡电话语钱买卖你您谢]|可以|需要")
 HIRAGANA = re.compile(r"[\u3040-\u309f]")
 VIETNAMESE = re.compile(r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 LATIN_WORD = re.compile(r"[a-zà-ÿ]+")

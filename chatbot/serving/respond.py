@@ -50,8 +50,10 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     analysis = index.engine.analyzer.analyze(question)
     kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold)
     if kind is not None:
-        in_hand = index.kb.departments[subject.department] if subject else index.kb.departments.get(
-            previous_department or "", index.kb.departments[index.kb.default_department])
+        kb = index.kb  # in a language of its own, the foreign residents' desk before the switchboard
+        default = (kb.foreign_desk if own_analyzer(lang) else None) or kb.departments[kb.default_department]
+        in_hand = kb.departments[subject.department] if subject else kb.departments.get(previous_department or "",
+                                                                                        default)
         return _small_talk(index, kind, question, lang, subject, in_hand, threshold, greeting_faqs)
     decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None, lang=lang)
     hits, top, topic = decision.hits, decision.top, decision.topic

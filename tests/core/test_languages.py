@@ -13,6 +13,7 @@ from chatbot.core.messages import Ref
     ("12345", "ja"), ("", "ja"),
     ("児童手当", "ja"), ("特別児童扶養手当", "ja"), ("固定資産税 paypay", "ja"),  # kanji only, or with a Latin word
     ("我想办理转出手续", "zh"), ("マイナンバー卡怎么申请", "zh"),  # simplified forms, even beside katakana
+    ("你好", "zh"), ("谢谢", "zh"), ("感謝", "ja"),
     ("외국인 등록은 어디서 하나요?", "ko"), ("मेरो बच्चाको भत्ता कसरी पाउने?", "ne"),
     ("Tôi muốn chuyển nhà", "vi"), ("toi muon chuyen nha cua toi", "vi"),  # with or without its letters
     ("Como faço para pagar o imposto?", "pt"), ("Paano po mag-apply ng My Number card?", "tl"),

@@ -38,6 +38,12 @@ def ask(index: ServingIndex, question: str, previous: str | None = None) -> Repl
     ("もっと詳しく", "details"), ("くわしく教えて", "details"), ("tell me more", "details"),
     ("ばか", "chatter"), ("asdfgh", "chatter"), ("あああああ", "chatter"), ("？？？", "chatter"),
     ("you are useless", "chatter"), ("好きな食べ物は？", "chatter"),
+    # every language the bot speaks
+    ("你好", "greeting"), ("谢谢！", "thanks"), ("我想和工作人员说话", "handoff"), ("안녕하세요", "greeting"),
+    ("감사합니다", "thanks"), ("직원과 통화하고 싶어요", "handoff"), ("Xin chào", "greeting"), ("cảm ơn", "thanks"),
+    ("cam on", "thanks"), ("salamat po", "thanks"), ("नमस्ते", "greeting"), ("धन्यवाद", "thanks"),
+    ("dhanyabad hajur", "thanks"), ("Olá, tudo bem?", "greeting"), ("Obrigado!", "thanks"),
+    ("Quero falar com um atendente", "handoff"),
 ])
 def test_small_talk_is_recognised(text: str, kind: str) -> None:
     found = recognise(text, analyzer({}).analyze(text).reading)
@@ -118,6 +124,23 @@ def test_greeting_offers_the_configured_popular_questions(index: ServingIndex) -
     assert reply.type == "greeting" and reply.message == messages.text("talk_greeting")
     assert [s.id for s in reply.suggestions] == list(GREETING_FAQS[:2])  # an unpublished id is skipped
     assert ask(index, "Hello").message == messages.text("talk_greeting", "en")
+
+
+@pytest.mark.parametrize(("text", "lang"), [("你好", "zh"), ("감사합니다", "ko"), ("Xin chào", "vi"),
+                                           ("salamat po", "tl"), ("नमस्ते", "ne"), ("Obrigado!", "pt")])
+def test_small_talk_is_answered_in_the_language_it_was_written_in(index: ServingIndex, text: str, lang: str) -> None:
+    reply = ask(index, text)
+    assert reply.lang == lang and reply.message == messages.text(f"talk_{reply.type}", lang)
+
+
+def test_foreign_questions_stay_questions_and_a_request_for_a_person_gets_the_foreign_desk(
+        index: ServingIndex) -> None:
+    for question in ("住民票の写しがほしい", "转出手续怎么办", "Como faço para pagar o imposto?",
+                     "Paano po mag-apply ng My Number card?", "kokuho kasari chhodne", "Xin chào, tôi muốn chuyển nhà"):
+        assert ask(index, question).type in ("answer", "fallback"), question
+    handoff = ask(index, "직원과 통화하고 싶어요")
+    assert handoff.type == "handoff" and handoff.department == index.kb.foreign_desk
+    assert ask(index, "人と話したい").department.key == index.kb.default_department
 
 
 def test_a_message_without_a_content_word_is_chatter(index: ServingIndex) -> None:
