@@ -40,6 +40,15 @@ from chatbot.web.staff import (
 bp = Blueprint("faqs", __name__, template_folder="templates", url_prefix="/staff/faqs")
 bp.register_error_handler(HTTPException, error_page)
 STATUSES = ("published", "draft")
+# A whole FAQ file with its translations (the largest bundled one is 30 KB) is more than the API's 64 KiB
+# once form-encoded; the editor sends multipart forms and may send this much.
+EDITOR_MAX_BYTES = 1024 * 1024
+
+
+@bp.before_request
+def _room_for_a_file() -> None:
+    request.max_content_length = EDITOR_MAX_BYTES
+STATUSES = ("published", "draft")
 
 
 def init_app(app: Flask, settings: Settings) -> None:

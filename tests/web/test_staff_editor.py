@@ -106,6 +106,21 @@ def test_a_save_changes_only_what_staff_changed(app: Flask, small: Settings) -> 
         path.write_bytes(original)
 
 
+def test_a_file_larger_than_an_api_request_can_be_saved(app: Flask, small: Settings) -> None:
+    path = faq_path(small)
+    original = path.read_bytes()
+    try:
+        client, token = logged_in(app, "sato")
+        form = fields(client.get(f"/staff/faqs/{FAQ}").get_data(as_text=True))
+        long_answer = form["body"] + "\r\n" + "庁舎の案内をくわしく書きます。" * 2000  # 90 KB of UTF-8
+        saved = client.post(f"/staff/faqs/{FAQ}", content_type="multipart/form-data",  # as the page's form sends
+                            data={"csrf_token": token, "front_matter": form["front_matter"], "body": long_answer})
+        assert saved.status_code == 200 and len(path.read_bytes()) > 90_000
+        assert client.post("/api/chat", json={"message": "x" * 70_000}).status_code == 413  # the API keeps 64 KiB
+    finally:
+        path.write_bytes(original)
+
+
 def test_a_broken_edit_changes_nothing_and_shows_file_and_line(app: Flask, small: Settings) -> None:
     path = faq_path(small)
     before = path.read_bytes()
