@@ -128,18 +128,19 @@ def _signed_on(session: Session | None) -> Session | None:
     """With ``CHATBOT_STAFF_AUTH_HEADER`` set, the account the single sign-on proxy names is the one signed in:
     a page opens a session for it (the cookie then carries the CSRF token as after a login), replacing one of
     another account. Only a GET does, so a state-changing request still needs the session and its token.
-    The header names an existing account; any other value is ignored (the login form is shown)."""
+    A name with no account ends any session the browser had (someone else's on a shared PC) and shows the
+    login form."""
     header = app_state().settings.staff_auth_header
     name = request.headers.get(header, "") if header else ""
     if not name or (session is not None and session.user.name == name):
         return session
     accounts: Accounts = app_state().accounts
+    if session is not None:
+        accounts.close_session(session.token)
     user = accounts.user(name)
     if user is None:
         log.warning("single sign-on header names no staff account; the login form is shown")
-        return session
-    if session is not None:
-        accounts.close_session(session.token)
+        return None
     opened = accounts.open_session(user)
 
     @after_this_request

@@ -168,6 +168,10 @@ def test_single_sign_on_trusts_the_proxys_header_only_when_configured_and_only_f
     assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302  # a session as after a login
     stranger = sso.test_client()
     assert stranger.get("/staff/", headers={"X-Remote-User": "nobody"}).status_code == 302  # no such account
+    shared = sso.test_client()  # a shared PC: sato's session, then someone without an account
+    assert shared.get("/staff/", headers={"X-Remote-User": "sato"}).status_code == 200
+    assert shared.get("/staff/", headers={"X-Remote-User": "nobody"}).status_code == 302
+    assert shared.get("/staff/").status_code == 302  # sato's session ended with it
     assert stranger.post("/staff/teach/dismiss", headers={"X-Remote-User": "sato"},
                          data={"q": "x"}).status_code == 401  # changes need the session and its token
 
