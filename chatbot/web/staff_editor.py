@@ -149,12 +149,8 @@ def save(faq_id: str) -> ResponseReturnValue:
     if errors:
         return _edit_page(faq_id, path, front_matter, body, errors, status=422)
     state.accounts.record(g.staff.user.name, "edit_faq", faq_id, original.decode("utf-8-sig"), text)
-    return _edit_page(faq_id, path, *_reread(path), saved=True)
-
-
-def _reread(path: Path) -> tuple[str, str]:
-    source = FaqSource.parse(path.read_bytes().decode("utf-8-sig"))
-    return source.front_matter, source.body
+    written = FaqSource.parse(text)  # what the file now holds, without reading it back
+    return _edit_page(faq_id, path, written.front_matter, written.body, saved=True)
 
 
 @bp.post("/<faq_id>/check")
