@@ -12,7 +12,8 @@ are scored through the service's own `respond()` on a freshly built index versio
   helped     right answer, or a fallback to an expected department, or an off-topic row declined
 Wrong answers are listed by cause with --errors (dev rows only).
 
-Conversation pairs (tests/eval/conversation.tsv, written blind: see its header) send the second message
+Conversation pairs (tests/eval/conversation*.tsv, written blind: see their headers; conversation_dev.tsv is
+all dev rows) send the second message
 with the subject the reply to the first left, as the widget does, and are scored as:
   followups_resolved   follow-ups answered with an FAQ that has the topic words, among those some FAQ covers
   changes_not_dragged  subject changes whose answer the subject did not move to a wrong one
@@ -63,7 +64,10 @@ DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" 
 MULTILINGUAL_FILES = tuple(ROOT / "tests" / "eval" / name
                            for name in ("multilingual_dev.tsv", "multilingual_dev2.tsv", "multilingual_dev3.tsv",
                                         "multilingual.tsv"))
-CONVERSATION_FILES = (ROOT / "tests" / "eval" / "conversation.tsv", ROOT / "tests" / "eval" / "conversation2.tsv")
+# conversation_dev.tsv was written later for tuning only: all its rows are dev rows.
+CONVERSATION_FILES = tuple(ROOT / "tests" / "eval" / name
+                           for name in ("conversation.tsv", "conversation2.tsv", "conversation_dev.tsv"))
+DEV_ONLY = "_dev"  # a conversation file whose name ends so is scored whole as dev
 
 
 @dataclass(frozen=True)
@@ -276,7 +280,7 @@ def demand_report(judged: list[Judged], index: ServingIndex, errors: bool) -> No
 @dataclass(frozen=True)
 class ConversationRow:
     file: str
-    number: int  # within its file: even rows are dev, odd rows test
+    number: int  # within its file: even rows are dev, odd rows test (all dev in a DEV_ONLY file)
     first: str | None  # asked before, its reply's subject sent along with `second`
     second: str
     kind: str  # followup | change | smalltalk
@@ -284,6 +288,10 @@ class ConversationRow:
     departments: frozenset[str]
     topic: tuple[tuple[str, ...], ...]
     lang: str
+
+    @property
+    def dev(self) -> bool:
+        return self.number % 2 == 0 or self.file.endswith(DEV_ONLY)
 
 
 @dataclass(frozen=True)
@@ -345,8 +353,10 @@ def conversation_report(exchanges: list[Exchange], errors: bool) -> None:
 
     files = sorted({e.row.file for e in exchanges})
     for file in ([None, *files] if len(files) > 1 else [None]):
-        for half, parity in (("dev", 0), ("test", 1)):
-            part = [e for e in exchanges if e.row.number % 2 == parity and file in (None, e.row.file)]
+        for half, dev in (("dev", True), ("test", False)):
+            part = [e for e in exchanges if e.row.dev == dev and file in (None, e.row.file)]
+            if not part:  # the test half of a dev-only file
+                continue
             follow = [e for e in part if e.row.kind == "followup" and e.covered]
             change = [e for e in part if e.row.kind == "change"]
             talk = [e for e in part if e.row.kind == "smalltalk"]
@@ -361,7 +371,7 @@ def conversation_report(exchanges: list[Exchange], errors: bool) -> None:
     if errors:
         for e in exchanges:
             wrong = e.dragged if e.row.kind == "change" else not e.handled and (e.covered or e.row.kind == "smalltalk")
-            if e.row.number % 2 == 0 and wrong:
+            if e.row.dev and wrong:
                 print(f"  {e.row.kind:9s} {e.row.expect:8s} {e.row.first!r} → {e.row.second!r}: {e.reply.type} "
                       f"{_faq_id(e.reply)} (alone {_faq_id(e.alone)}) {e.reply.department.key}")
 

@@ -98,3 +98,10 @@ def test_the_multilingual_sets_are_blind_and_as_large_as_the_issue_asks(path: Pa
     assert {r.style for r in rows} == set(per_language)
     assert all(sum(r.city for r in part) >= needs and not all(r.city for r in part) for part in per_language.values())
     assert all(r.topic and r.departments for r in rows if r.city)
+
+
+def test_a_dev_only_conversation_file_is_scored_whole_as_dev() -> None:
+    def numbered(file: str, number: int) -> eval_kb.ConversationRow:
+        return eval_kb.ConversationRow(file, number, None, "second", "smalltalk", "thanks", frozenset(), (), "ja")
+    assert numbered("conversation", 0).dev and not numbered("conversation", 1).dev
+    assert numbered("conversation_dev", 1).dev

@@ -63,15 +63,16 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
     hits = tuple(index.engine.search(question, k=CANDIDATES))
     subject = index.faqs.get(previous or "") if topic is None else None
     alone = hits[0] if _confident(hits, threshold) else None
-    if subject is not None and followup.leans_on(index.engine, question, subject, alone):
+    if subject is not None:
         query = followup.with_subject(question, subject)
         joined = tuple(index.engine.search(query, k=CANDIDATES))
+        lean = joined and (followup.leans_on(index.engine, question, subject, alone)
+                           or alone is not None and followup.stays(index.faqs, subject, alone, joined[0]))
+        joined = followup.own_words_first(index.engine, question, joined, threshold) if lean else ()
         if joined and followup.keeps_words(index.engine, question, joined[0].id):
             hits, topic = joined, index.topics.named(query, normalize)
         else:
             subject = None
-    else:
-        subject = None
     answered = _confident(hits, threshold) and (topic is None or topic.covered)
     return Decision(hits, topic, answered, subject.id if subject else None)
 

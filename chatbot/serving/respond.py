@@ -128,12 +128,13 @@ def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subjec
 def _matter_in_hand(index: ServingIndex, question: str, subject: FAQ | None, threshold: float) -> Department | None:
     """Whose contact a request for a person gets: the office of a matter the request itself names
     (「税金のことで職員と話したい」), else the office of the conversation's subject. The words of the
-    request (職員, 電話, 話す) are left out first: they would find the FAQ on jobs at the city. What is
+    request (職員, 電話) are left out first: they would find the FAQ on jobs at the city; so are verbs. What is
     left names a matter when an FAQ answers it, or when the two likeliest FAQs belong to one office."""
     analyzer = index.engine.analyzer
     asking = _asking_words(analyzer)
     known = index.engine.word_share  # a word no FAQ uses (生身 in 生身の人と話したい) names no matter here
-    matter = " ".join(token for token in analyzer.tokens(question) if token not in asking and token in known)
+    matter = " ".join(m.form for m in analyzer.analyze(question).morphemes  # nouns: もらえる, かける name nothing
+                      if m.pos == "名詞" and m.form not in asking and m.form in known)
     if matter:
         decision = decide(index, matter, threshold)
         if decision.topic is not None:

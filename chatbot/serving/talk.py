@@ -17,7 +17,8 @@ import yaml
 from chatbot.text.base import fold
 
 _FILE = Path(__file__).with_name("smalltalk.yaml")
-# Reply kinds, in the order one wins when a message holds several ("hello, thanks" thanks).
+# Reply kinds a message must consist of. When it holds several, the kind explaining most of it wins
+# ("you're kinda dumb huh" is chatter, not a wish for details); on a tie, the first here ("hello, thanks").
 WHOLE_KINDS = ("details", "thanks", "chatter", "greeting")
 HANDOFF = "handoff"
 KINDS = (*WHOLE_KINDS, HANDOFF)
@@ -76,6 +77,7 @@ class Phrases:
     filler: Alternation  # one filler word
     handoff: re.Pattern[str]  # anywhere in the folded message
     handoff_words: tuple[str, ...]  # as written: the analyzer that reads questions turns them into its words
+    emoji: dict[str, str]  # a message of nothing but emoji: 🙏 thanks, 👋 greets (characters → kind)
 
     def recognise(self, form: str) -> Recognised | None:
         """The small-talk kind of a folded message: a request for a person anywhere in it, one key held
@@ -87,7 +89,7 @@ class Phrases:
         if len(form) > LONGEST:
             return None
         unexplained, weak, chars = self._parse(form)
-        kind = next((k for k in WHOLE_KINDS if chars.get(k)), None)
+        kind = max((k for k in WHOLE_KINDS if chars.get(k)), key=lambda k: chars[k], default=None)
         if kind is None or (unexplained and len(unexplained) + weak > max(2, UNEXPLAINED * len(form))):
             return None
         return Recognised(kind, unexplained)
@@ -144,14 +146,16 @@ def phrases() -> Phrases:
     return Phrases(kinds=Alternation.of([(p, f"{kind}_{n}") for n, (p, kind) in enumerate(named)]),
                    filler=Alternation.of([(p, "") for p in alternatives("filler")]),
                    handoff=re.compile("|".join(f"(?:{p})" for p in alternatives(HANDOFF))),
-                   handoff_words=tuple(alternatives("handoff_words")))
+                   handoff_words=tuple(alternatives("handoff_words")),
+                   emoji={char: kind for kind, chars in data["emoji"].items() for char in chars})
 
 
 def recognise(text: str, reading: str = "") -> Recognised | None:
     """The small-talk kind of ``text`` (``reading``: its Japanese reading, so 有難う meets ありがとう);
     the surface is tried first, then the reading."""
     surface = fold(text)
-    if not surface:  # nothing but symbols or emoji: 「？？」, 「👍」
-        return Recognised("chatter")
+    if not surface:  # nothing but symbols or emoji: 「？？」 is chatter, 「👍🙏」 thanks
+        kinds = [kind for char in text if (kind := phrases().emoji.get(char))]
+        return Recognised(max(kinds, key=kinds.count) if kinds else "chatter")
     found = [r for form in (surface, fold(reading)) if form and (r := phrases().recognise(form))]
     return next((r for r in found if r.whole), found[0] if found else None)

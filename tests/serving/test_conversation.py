@@ -44,6 +44,9 @@ def ask(index: ServingIndex, question: str, previous: str | None = None) -> Repl
     ("cam on", "thanks"), ("salamat po", "thanks"), ("नमस्ते", "greeting"), ("धन्यवाद", "thanks"),
     ("dhanyabad hajur", "thanks"), ("Olá, tudo bem?", "greeting"), ("Obrigado!", "thanks"),
     ("Quero falar com um atendente", "handoff"),
+    # asking for a number is asking for a call: the contact card answers it, open now or not
+    ("市役所の電話番号", "handoff"), ("What is the phone number of the city office?", "handoff"),
+    ("👍🙏", "thanks"), ("👋", "greeting"), ("🤔💦", "chatter"), ("ごめんください", "greeting"),
 ])
 def test_small_talk_is_recognised(text: str, kind: str) -> None:
     found = recognise(text, analyzer({}).analyze(text).reading)
@@ -53,6 +56,7 @@ def test_small_talk_is_recognised(text: str, kind: str) -> None:
 @pytest.mark.parametrize(("text", "kind"), [
     ("ぜんぜん役に立たないじゃん😡", "chatter"), ("Thank you so much, that was really helpful", "thanks"),
     ("ちょっと意味わかんない、もう一回くわしめにお願い", "details"),
+    ("you're kinda dumb huh", "chatter"),  # the kind explaining most of it: dumb, not a wish for details (huh)
 ])
 def test_a_few_words_no_phrase_explains_are_tolerated(text: str, kind: str) -> None:
     found = recognise(text, analyzer({}).analyze(text).reading)
@@ -60,8 +64,8 @@ def test_a_few_words_no_phrase_explains_are_tolerated(text: str, kind: str) -> N
 
 
 @pytest.mark.parametrize("text", [
-    "ありがとう。ところで粗大ごみは？", "職員採用試験について", "粗大ごみの出し方", "市役所の電話番号",
-    "必要なものは？", "住民票", "What is the phone number of the city office?", "こんにちは、転入届はどこで出せますか",
+    "ありがとう。ところで粗大ごみは？", "職員採用試験について", "粗大ごみの出し方", "電話番号を変更したい",
+    "必要なものは？", "住民票", "登録した電話番号が変わりました", "こんにちは、転入届はどこで出せますか",
     "明日の天気は分かりますか", "野良猫が庭にふんをして困っています", "What can you do?",
 ])
 def test_questions_are_not_small_talk(text: str) -> None:
@@ -76,6 +80,21 @@ def test_a_follow_up_keeps_the_subject(index: ServingIndex) -> None:
     assert follow.subject is not None and follow.subject.id == MOVING_IN
     english = ask(index, "What do I need to bring?", previous=MOVING_IN)
     assert english.faq is not None and english.faq.id == MOVING_IN and english.lang == "en"
+
+
+def test_a_follow_up_finds_the_sibling_of_the_subject_that_has_its_own_words(index: ServingIndex) -> None:
+    online = "procedures-moving-out-online"
+    by_post = ask(index, "郵送でもできる？", previous=online)
+    assert by_post.faq is not None and by_post.faq.id == "procedures-moving-out-mail"
+    alone = ask(index, "郵送でもできる？")
+    assert alone.faq is None or alone.faq.id != by_post.faq.id  # the subject made the difference
+
+
+def test_a_need_another_office_answers_alone_stays_on_the_subject(index: ServingIndex) -> None:
+    alone = ask(index, "やっぱりキャンセルしたい")  # the FAQ on cancelling a city event
+    assert alone.faq is not None and alone.faq.department != index.faqs[OVERSIZED].department
+    follow = ask(index, "やっぱりキャンセルしたい", previous=OVERSIZED)
+    assert follow.faq is not None and follow.faq.department == index.faqs[OVERSIZED].department
 
 
 def test_a_question_naming_a_matter_starts_afresh(index: ServingIndex) -> None:
