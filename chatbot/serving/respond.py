@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from chatbot.core import languages, messages
+from chatbot.core.memo import BoundedMemo
 from chatbot.knowledge import FAQ, Closure, Department, FaqText, hours
 from chatbot.search import followup
 from chatbot.search.decision import decide
@@ -23,6 +24,7 @@ from chatbot.search.versions import ServingIndex
 from chatbot.serving import talk
 from chatbot.serving.reply import ContactCard, Link, Reply, Suggestion
 from chatbot.text import Analysis, Analyzer, ruby
+from chatbot.text.base import fold
 
 ONLINE_TAGS = frozenset({"オンライン申請", "電子申請", "オンライン"})
 # A request for a person inside a message this long (content words) that an FAQ answers is a question
@@ -31,6 +33,7 @@ QUESTION_TOKENS = 8
 MAX_SUGGESTIONS = 3  # taken from the hits behind the answer (search.decision.CANDIDATES)
 CARD_TEXTS = ("name", "status_text", "hours_text", "location", "note")  # what furigana goes over on a card
 LIKELY = 0.2  # a request for a person naming a matter no FAQ answers goes to its two likeliest FAQs' office
+_LEARNED: BoundedMemo[talk.Learned] = BoundedMemo(2)  # by knowledge base: the one served, and the next
 
 
 def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
@@ -48,7 +51,7 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     lang = lang or languages.detect(question)
     subject = index.faqs.get(previous or "")
     analysis = index.engine.analyzer.analyze(question)
-    kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold)
+    kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold, subject)
     if kind is not None:
         kb = index.kb  # in a language of its own, the foreign residents' desk before the switchboard
         default = (kb.foreign_desk if own_analyzer(lang) else None) or kb.departments[kb.default_department]
@@ -82,13 +85,22 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     )
 
 
-def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str, threshold: float) -> str | None:
+def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str, threshold: float,
+               subject: FAQ | None) -> str | None:
     """The kind of small talk the message is, if it is small talk and not a question with a greeting or a
-    wish for a call attached."""
+    wish for a call attached. Small talk only the learned recogniser sees, which is less exact than the
+    phrases, may turn a fallback into a small-talk reply but never takes an answer away, nor a follow-up's
+    subject (「それって無料？」 after an answer on the My Number card)."""
     found = talk.recognise(question, analysis.reading)
+    if found is None and not analysis.tokens and lang == languages.DEFAULT:
+        return "chatter"  # はい, ええと: no word to search with (English questions can be all function words)
     if found is None:
-        # はい, ええと: no word to search with (English questions can be all function words)
-        return "chatter" if not analysis.tokens and lang == languages.DEFAULT else None
+        found = _learned_kind(index, question, analysis)
+        if found is None:
+            return None
+        searched = decide(index, question, threshold, previous=subject.id if subject else None, lang=lang)
+        if searched.answered or searched.subject is not None:
+            return None
     if not found.whole and followup.mentions_matter(index.engine, index.topics, question, found.unexplained):
         return None  # a few words no phrase explains, and they name a matter: a question
     if found.kind == talk.HANDOFF and len(analysis.tokens) >= QUESTION_TOKENS:
@@ -96,6 +108,35 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
         if answered.faq_id and followup.names_matter(index.engine, question, answered.faq_id):
             return None
     return found.kind
+
+
+def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> talk.Recognised | None:
+    """What the learned recogniser makes of a message no phrase matched. No phrase explains any of it, so
+    a kind other than a request for a person must name no matter, known (「猫は？」 is not chatter) or not."""
+    if len(fold(question)) > talk.LONGEST:
+        return None
+    kind = learned_talk(index).kind(talk.form(question, analysis.reading))
+    if kind is None:
+        return None
+    if kind == talk.HANDOFF:
+        return talk.Recognised(kind)
+    if any(m.pos == "名詞" and m.form not in index.engine.word_share for m in analysis.morphemes):
+        return None  # a noun no FAQ knows (財布を落としました) names a matter the knowledge base lacks
+    return talk.Recognised(kind, fold(analysis.reading) + fold(question))
+
+
+def learned_talk(index: ServingIndex) -> talk.Learned:
+    """The learned small-talk recogniser for this index's knowledge base, whose questions in every language
+    are its examples of what is not small talk. Trained on first use (a second or two); the web app asks
+    for it when it starts."""
+    def train() -> talk.Learned:
+        analyzer = index.engine.analyzer
+        questions = [text for faq in index.kb.published
+                     for text in (faq.question, *faq.alt_questions,
+                                  *(q for t in faq.translations.values() for q in (t.question, *t.alt_questions)))]
+        pairs = [*talk.examples(), *((text, talk.QUESTION) for text in questions)]
+        return talk.Learned((talk.form(text, analyzer.analyze(text).reading), kind) for text, kind in pairs)
+    return _LEARNED.get(index.kb.content_hash, train)
 
 
 def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subject: FAQ | None,

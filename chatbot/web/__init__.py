@@ -20,6 +20,7 @@ from chatbot.core.settings import Settings
 from chatbot.knowledge.hours import TOKYO
 from chatbot.search.live import LiveIndex
 from chatbot.search.versions import IndexFailure
+from chatbot.serving import respond
 from chatbot.serving.reply import Reply
 from chatbot.store.log import ConversationLog
 from chatbot.web import api, errors, framing, pages, security, staff, staff_editor
@@ -37,8 +38,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.json.sort_keys = False  # type: ignore[attr-defined]  # replies keep the order they are built in
     app.extensions["chatbot"] = state = AppState(settings, clock or (lambda: dt.datetime.now(TOKYO)))
     languages.preload()  # as the index: loaded once in a preloading master, shared by its workers
-    try:
-        state.live.get()  # load now so a preloading master shares it with its workers
+    try:  # load now, and train the small-talk recogniser, so a preloading master shares both with its workers
+        respond.learned_talk(state.live.get())
     except IndexFailure as exc:
         app.logger.error("no index to serve yet: %s", exc)
     api.init_limits(app, settings.rate_limit, settings.rate_limit_storage)

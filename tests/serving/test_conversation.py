@@ -8,8 +8,9 @@ import pytest
 from chatbot.core import messages
 from chatbot.core.settings import Settings
 from chatbot.search.versions import ServingIndex, load_current
+from chatbot.serving import talk
 from chatbot.serving.reply import Reply
-from chatbot.serving.respond import respond
+from chatbot.serving.respond import learned_talk, respond
 from chatbot.serving.talk import recognise
 from chatbot.text import analyzer
 
@@ -70,6 +71,30 @@ def test_a_few_words_no_phrase_explains_are_tolerated(text: str, kind: str) -> N
 ])
 def test_questions_are_not_small_talk(text: str) -> None:
     assert recognise(text, analyzer({}).analyze(text).reading) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [("ねむたい", "chatter"), ("can a human help me", "handoff")])
+def test_small_talk_no_phrase_foresaw_is_learned_from_examples(index: ServingIndex, text: str, kind: str) -> None:
+    assert recognise(text, analyzer({}).analyze(text).reading) is None  # no phrase knows it
+    reply = ask(index, text)
+    assert reply.type == kind and reply.faq is None
+
+
+def test_what_only_the_learned_recogniser_calls_small_talk_stays_a_question(index: ServingIndex) -> None:
+    model, reading = learned_talk(index), analyzer({}).analyze
+    assert model.kind(talk.form("猫は？", reading("猫は？").reading)) == "chatter"
+    assert ask(index, "猫は？").type in ("answer", "fallback")  # it names a matter: a question
+    free = "それって無料？"
+    assert model.kind(talk.form(free, reading(free).reading)) == "details"
+    follow = ask(index, free, previous="mynumber-card-apply")  # the subject gets it an answer
+    assert follow.type in ("answer", "fallback") and follow.subject is not None
+
+
+def test_the_small_talk_examples_are_blind_and_cover_every_kind() -> None:
+    assert "helpers who read no FAQ file, no evaluation set" in talk._EXAMPLES.read_text(encoding="utf-8")
+    kinds = [kind for _, kind in talk.examples()]
+    assert set(kinds) == {*talk.WHOLE_KINDS, talk.HANDOFF, talk.QUESTION}
+    assert min(kinds.count(kind) for kind in set(kinds)) >= 200
 
 
 def test_a_follow_up_keeps_the_subject(index: ServingIndex) -> None:
