@@ -1,7 +1,7 @@
 """The index a worker serves, swapped for a newly published one without a restart.
 
 Each worker polls the ``current`` symlink from a background thread; when it points at a
-new version, that version is loaded and verified *before* the reference is swapped, so a
+new version, that version is loaded, verified and readied *before* the reference is swapped, so a
 request (which takes one reference at its start) is always answered by one whole version.
 A version that fails to load is refused once, logged, and the old one keeps serving.
 
@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from chatbot.search.versions import IndexFailure, ServingIndex, current_version, load_version, versions_dir
@@ -26,9 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class LiveIndex:
-    def __init__(self, index_dir: Path, reload_seconds: float = 2.0):
+    def __init__(self, index_dir: Path, reload_seconds: float = 2.0,
+                 prepare: Callable[[ServingIndex], object] | None = None):
+        """``prepare`` readies a loaded version before it serves (the web app trains its small-talk
+        recogniser there), so no citizen's request pays for it; a version it fails on is refused."""
         self.index_dir = index_dir
         self.reload_seconds = reload_seconds
+        self.prepare = prepare
         self._serving: ServingIndex | None = None
         self._refused: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -62,7 +67,9 @@ class LiveIndex:
                 return False
             try:
                 loaded = load_version(versions_dir(self.index_dir) / version)
-            except (IndexFailure, OSError) as exc:
+                if self.prepare is not None:
+                    self.prepare(loaded)
+            except Exception as exc:  # a broken version, or one that cannot be readied: the old one serves on
                 self._refused[version] = str(exc)
                 log.error("index %s refused, still serving %s: %s", version,
                           serving.version if serving else "nothing", exc)

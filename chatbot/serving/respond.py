@@ -127,8 +127,8 @@ def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> tal
 
 def learned_talk(index: ServingIndex) -> talk.Learned:
     """The learned small-talk recogniser for this index's knowledge base, whose questions in every language
-    are its examples of what is not small talk. Trained on first use (a second or two); the web app asks
-    for it when it starts."""
+    are its examples of what is not small talk. Trained on first use (2 s); the web app's live index readies
+    every version with it before the version serves (chatbot.search.live), so citizens never wait for it."""
     def train() -> talk.Learned:
         analyzer = index.engine.analyzer
         questions = [text for faq in index.kb.published

@@ -174,8 +174,8 @@ class Learned:
     """Small talk worded in ways no phrase foresaw (「人工知能のくせに何もわからないんだね」, "do you ever
     sleep?"): a classifier over character n-grams of the message and its reading, trained on examples of
     each kind (smalltalk_examples.tsv) against the knowledge base's own questions. Phrases are exact and
-    stay first; this is asked only when none matched. Training takes a second or two (SGD, fixed seed), so
-    the service trains it once per knowledge base, at start."""
+    stay first; this is asked only when none matched. Training takes 2 s (SGD, fixed seed), so the service
+    trains it once per knowledge base, before a version serves."""
 
     def __init__(self, examples: Iterable[tuple[str, str]]):
         texts, kinds = zip(*examples, strict=True)

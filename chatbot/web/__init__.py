@@ -38,8 +38,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.json.sort_keys = False  # type: ignore[attr-defined]  # replies keep the order they are built in
     app.extensions["chatbot"] = state = AppState(settings, clock or (lambda: dt.datetime.now(TOKYO)))
     languages.preload()  # as the index: loaded once in a preloading master, shared by its workers
-    try:  # load now, and train the small-talk recogniser, so a preloading master shares both with its workers
-        respond.learned_talk(state.live.get())
+    try:
+        state.live.get()  # load now so a preloading master shares it with its workers
     except IndexFailure as exc:
         app.logger.error("no index to serve yet: %s", exc)
     api.init_limits(app, settings.rate_limit, settings.rate_limit_storage)
@@ -64,7 +64,7 @@ class AppState:
     def __init__(self, settings: Settings, clock: Callable[[], dt.datetime]):
         self.settings = settings
         self.clock = clock
-        self.live = LiveIndex(settings.index_dir, settings.reload_seconds)
+        self.live = LiveIndex(settings.index_dir, settings.reload_seconds, prepare=respond.learned_talk)
         self.metrics = Metrics(self.live, settings.metrics_allow)
         self.log = ConversationLog(settings.db_url, lost=self.metrics.log_lost, waiting=self.metrics.log_waiting)
         # Encoded replies by ReplyKey, encoded contact cards by (index version, department, language, minute, furigana).

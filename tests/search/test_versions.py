@@ -13,7 +13,7 @@ import pytest
 from chatbot.core.settings import Settings
 from chatbot.search import versions
 from chatbot.search.live import LiveIndex
-from chatbot.search.versions import BuildSpec, IndexFailure
+from chatbot.search.versions import BuildSpec, IndexFailure, ServingIndex
 from tests.helpers import LostProperty, cli, edit_answer, publish_index
 
 
@@ -75,6 +75,23 @@ def test_corrupted_version_is_refused_and_old_keeps_serving(small: Settings) -> 
     versions.publish(small.index_dir, built.version)
     assert live.refresh() is False
     assert live.get().version == good.version and built.version in live.refused
+
+
+def test_a_version_is_readied_before_it_serves_and_refused_if_it_cannot_be(small: Settings) -> None:
+    good = publish_index(small)
+    readied: list[str] = []
+
+    def prepare(index: ServingIndex) -> None:
+        if "準備できない版" in index.faqs["mynumber-card-apply"].answer:
+            raise ValueError("cannot train")
+        readied.append(index.version)
+
+    live = LiveIndex(small.index_dir, reload_seconds=0, prepare=prepare)
+    assert live.get().version == good.version and readied == [good.version]
+    edit_answer(small, "準備できない版")
+    broken = publish_index(small)
+    assert live.refresh() is False
+    assert live.get().version == good.version and "cannot train" in live.refused[broken.version]
 
 
 def test_hot_swap_and_rollback(small: Settings) -> None:
