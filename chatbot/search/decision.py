@@ -20,10 +20,12 @@ from chatbot.search.versions import ServingIndex
 # Hits ranked per question: the top one decides, the ones behind it become a reply's suggestions.
 # Every caller ranks the same number because a hit's confidence depends on the runner-up's score.
 CANDIDATES = 5
-# The confidence model was fitted mostly on Japanese questions; an English one read on its own needs this much
-# more to be answered. Tuned on the English dev rows of tests/eval/demand*.tsv: their wrong answers sat at
-# confidence 0.54-0.66 (precision 0.848 at the plain threshold, 0.972 with the margin).
+# The confidence model was fitted mostly on Japanese questions; a question written in English (whatever
+# the widget's language), read on its own, needs this much more to be answered. Tuned on the English dev
+# rows of tests/eval/demand*.tsv: their wrong answers sat at confidence 0.54-0.66 (precision 0.848 at the
+# plain threshold, 0.972 with the margin).
 ENGLISH, ENGLISH_MARGIN = "en", 0.17
+ENGLISH_CAP = 0.95  # however high the threshold is set, an English question can still be answered
 JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji: what the main engine reads
 
 
@@ -57,7 +59,8 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
     A question in a language with its own analyzer goes first to the FAQ translations in that language;
     ``lang`` is detected from the question unless given, as citizens' replies do.
     """
-    lang = lang or languages.detect(question)
+    written = languages.detect(question)
+    lang = lang or written
     normalize = index.engine.analyzer.normalize
     if picked in index.faqs:
         hits = tuple(index.engine.search(question, k=CANDIDATES))
@@ -69,17 +72,18 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
     hits = tuple(index.engine.search(question, k=CANDIDATES))
     subject = index.faqs.get(previous or "") if topic is None else None
     alone = hits[0] if _confident(hits, threshold) else None
-    if subject is not None:
+    if subject is not None and followup.leans_on(index.engine, question, subject, alone):
         query = followup.with_subject(question, subject)
-        joined = tuple(index.engine.search(query, k=CANDIDATES))
-        lean = joined and (followup.leans_on(index.engine, question, subject, alone)
-                           or alone is not None and followup.stays(index.faqs, subject, alone, joined[0]))
-        joined = followup.own_words_first(index.engine, question, joined, threshold) if lean else ()
+        joined = followup.own_words_first(index.engine, index.faqs, question, subject,
+                                          tuple(index.engine.search(query, k=CANDIDATES)), threshold)
         if joined and followup.keeps_words(index.engine, question, joined[0].id):
             hits, topic = joined, index.topics.named(query, normalize)
         else:
             subject = None
-    needed = threshold + ENGLISH_MARGIN if lang == ENGLISH and subject is None else threshold
+    else:
+        subject = None
+    english = written == ENGLISH and subject is None  # written in English, whatever the widget's language
+    needed = min(threshold + ENGLISH_MARGIN, ENGLISH_CAP) if english else threshold
     answered = _confident(hits, needed) and (topic is None or topic.covered)
     return Decision(hits, topic, answered, subject.id if subject else None)
 

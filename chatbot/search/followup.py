@@ -3,9 +3,7 @@
 The server is stateless: the widget sends the FAQ the conversation is about with the next question.
 A question naming no matter of its own (its words are ones many FAQs share: 必要, 申請, どこ) is
 searched together with that FAQ's question; one that names anything more specific starts afresh,
-since context must never drag a clear new question back to the old subject. Need words can be rare
-too (キャンセル): a question that, read with the subject, surely finds an FAQ of the subject's office
-stays with it unless on its own it is surely about another office's matter (`stays`).
+since context must never drag a clear new question back to the old subject.
 """
 
 from __future__ import annotations
@@ -18,12 +16,12 @@ from chatbot.search.engine import Hit, SearchEngine
 from chatbot.search.topics import TopicIndex
 from chatbot.text.base import fold
 
-# A word in at least this share of FAQs names no matter by itself. The shares and SURE were tuned on the dev
-# rows of tests/eval/conversation.tsv, conversation2.tsv and conversation_dev.tsv (scripts/eval_kb.py).
+# A word in at least this share of FAQs names no matter by itself. The shares were tuned on the dev rows of
+# tests/eval/conversation.tsv, conversation2.tsv and conversation_dev.tsv (scripts/eval_kb.py).
 COMMON_SHARE = 0.04
 RARE_SHARE = 0.003  # a word this rare that the FAQ found with the subject lacks names another matter
-SURE = 0.94  # an FAQ of another office this confident on the question alone is a new matter (see `stays`)
 OWN_WORDS = 3  # read with the subject, the first this many hits compete on the question's own words
+SPECIFIC_SHARE = 0.3  # words in more FAQs than this (必要, 出来る) say nothing of which FAQ holds the answer
 
 
 def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | None) -> bool:
@@ -36,28 +34,22 @@ def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | Non
     return alone is None or follows_on(engine, question, subject)
 
 
-def stays(faqs: Mapping[str, FAQ], subject: FAQ, alone: Hit, joined: Hit) -> bool:
-    """Whether a question some FAQ answers on its own is still read against the subject: when, read with
-    the subject, it finds an FAQ of the subject's office at least as surely as on its own it finds one of
-    another office, and that one is not a sure answer. 「やっぱりキャンセルしたい」 after an answer on
-    粗大ごみ is about 粗大ごみ, not about cancelling an event, though キャンセル is a rare word."""
-    office = faqs[joined.id].department
-    return (alone.confidence < SURE and joined.confidence >= alone.confidence
-            and office == subject.department != faqs[alone.id].department)
-
-
-def own_words_first(engine: SearchEngine, question: str, hits: tuple[Hit, ...], threshold: float) -> tuple[Hit, ...]:
-    """The hits found with the subject, the one holding most of the question's own words first: the
-    subject's words make its own FAQ win, though 「郵送でもできる？」 after an answer on moving out online
-    asks for the FAQ on moving out by post. Only a hit confident enough to answer may move up."""
-    words = engine.analyzer.analyze(question).tokens
+def own_words_first(engine: SearchEngine, faqs: Mapping[str, FAQ], question: str, subject: FAQ,
+                    hits: tuple[Hit, ...], threshold: float) -> tuple[Hit, ...]:
+    """The hits found with the subject, the one of the subject's office holding most of the question's own
+    specific words first: the subject's words make its own FAQ win, though 「郵送でもできる？」 after an answer
+    on moving out online asks for the FAQ on moving out by post. Words in many FAQs (必要, 出来る) do not
+    count, and only a hit confident enough to answer may move up."""
+    words = [word for word in engine.analyzer.analyze(question).tokens
+             if engine.word_share.get(word, 0.0) < SPECIFIC_SHARE]
 
     def held(hit: Hit) -> int:
         own = engine.doc_words[engine.ids.index(hit.id)]
         return sum(word in own for word in words)
 
     best = max(hits[:OWN_WORDS], key=held, default=None)
-    if best is None or best is hits[0] or held(best) == held(hits[0]) or best.confidence < threshold:
+    if (best is None or best is hits[0] or best.confidence < threshold
+            or faqs[best.id].department != subject.department):
         return hits
     return (best, *(hit for hit in hits if hit is not best))
 

@@ -30,7 +30,7 @@ class LiveIndex:
     def __init__(self, index_dir: Path, reload_seconds: float = 2.0,
                  prepare: Callable[[ServingIndex], object] | None = None):
         """``prepare`` readies a loaded version before it serves (the web app trains its small-talk
-        recogniser there), so no citizen's request pays for it; a version it fails on is refused."""
+        recogniser there), so no citizen's request pays for it; if it fails, the version serves anyway."""
         self.index_dir = index_dir
         self.reload_seconds = reload_seconds
         self.prepare = prepare
@@ -67,13 +67,16 @@ class LiveIndex:
                 return False
             try:
                 loaded = load_version(versions_dir(self.index_dir) / version)
-                if self.prepare is not None:
-                    self.prepare(loaded)
-            except Exception as exc:  # a broken version, or one that cannot be readied: the old one serves on
+            except (IndexFailure, OSError) as exc:
                 self._refused[version] = str(exc)
                 log.error("index %s refused, still serving %s: %s", version,
                           serving.version if serving else "nothing", exc)
                 return False
+            if self.prepare is not None:
+                try:
+                    self.prepare(loaded)
+                except Exception:  # noqa: BLE001 - readying is an optimisation: the version serves regardless
+                    log.exception("index %s could not be readied; it serves anyway", version)
             self._serving = loaded
         log.info("serving index %s (was %s)", version, serving.version if serving else "nothing")
         if serving is not None and gc.get_freeze_count():

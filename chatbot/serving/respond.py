@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import logging
 import re
+import threading
+import weakref
 from collections.abc import Mapping
 
 from chatbot.core import languages, messages
-from chatbot.core.memo import BoundedMemo
 from chatbot.knowledge import FAQ, Closure, Department, FaqText, hours
 from chatbot.search import followup
 from chatbot.search.decision import decide
@@ -33,7 +35,14 @@ QUESTION_TOKENS = 8
 MAX_SUGGESTIONS = 3  # taken from the hits behind the answer (search.decision.CANDIDATES)
 CARD_TEXTS = ("name", "status_text", "hours_text", "location", "note")  # what furigana goes over on a card
 LIKELY = 0.2  # a request for a person naming a matter no FAQ answers goes to its two likeliest FAQs' office
-_LEARNED: BoundedMemo[talk.Learned] = BoundedMemo(2)  # by knowledge base: the one served, and the next
+# Learned small-talk recognisers: by loaded version (kept as long as it is), and by knowledge base while some
+# version of it is loaded (reloading the same knowledge does not train again). One lock: training twice at
+# once would cost 2 s of CPU each.
+_LEARNED: weakref.WeakKeyDictionary[object, talk.Learned] = weakref.WeakKeyDictionary()
+_SHARED: weakref.WeakValueDictionary[str, talk.Learned] = weakref.WeakValueDictionary()
+_LEARNING = threading.Lock()
+_UNTRAINED = talk.Learned.__new__(talk.Learned)  # kept in place of one that failed to train
+log = logging.getLogger(__name__)
 
 
 def respond(index: ServingIndex, question: str, *, threshold: float, suggest_threshold: float,
@@ -115,7 +124,8 @@ def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> tal
     a kind other than a request for a person must name no matter, known (「猫は？」 is not chatter) or not."""
     if len(fold(question)) > talk.LONGEST:
         return None
-    kind = learned_talk(index).kind(talk.form(question, analysis.reading))
+    model = learned_talk(index)
+    kind = model.kind(talk.form(question, analysis.reading)) if model else None
     if kind is None:
         return None
     if kind == talk.HANDOFF:
@@ -125,18 +135,35 @@ def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> tal
     return talk.Recognised(kind, fold(analysis.reading) + fold(question))
 
 
-def learned_talk(index: ServingIndex) -> talk.Learned:
+def learned_talk(index: ServingIndex) -> talk.Learned | None:
     """The learned small-talk recogniser for this index's knowledge base, whose questions in every language
-    are its examples of what is not small talk. Trained on first use (2 s); the web app's live index readies
-    every version with it before the version serves (chatbot.search.live), so citizens never wait for it."""
-    def train() -> talk.Learned:
-        analyzer = index.engine.analyzer
-        questions = [text for faq in index.kb.published
-                     for text in (faq.question, *faq.alt_questions,
-                                  *(q for t in faq.translations.values() for q in (t.question, *t.alt_questions)))]
-        pairs = [*talk.examples(), *((text, talk.QUESTION) for text in questions)]
-        return talk.Learned((talk.form(text, analyzer.analyze(text).reading), kind) for text, kind in pairs)
-    return _LEARNED.get(index.kb.content_hash, train)
+    are its examples of what is not small talk; None when it cannot be trained (a broken examples file),
+    for the phrases alone still serve. Trained once (2 s) and kept while some version of that knowledge
+    base is loaded; the web app's live index readies every version with it before the version serves
+    (chatbot.search.live), so citizens never wait for it."""
+    model = _LEARNED.get(index.engine)  # without the lock: requests never wait on another version's training
+    if model is not None:
+        return None if model is _UNTRAINED else model
+    with _LEARNING:
+        model = _LEARNED.get(index.engine) or _SHARED.get(index.kb.content_hash)
+        if model is None:
+            try:
+                model = _train_talk(index)
+            except Exception:  # noqa: BLE001 - an optional part must not take the answers down
+                log.exception("small-talk recogniser not trained; phrases alone recognise small talk")
+                model = _UNTRAINED
+            _SHARED[index.kb.content_hash] = model
+        _LEARNED[index.engine] = model
+    return None if model is _UNTRAINED else model
+
+
+def _train_talk(index: ServingIndex) -> talk.Learned:
+    analyzer = index.engine.analyzer
+    questions = [text for faq in index.kb.published
+                 for text in (faq.question, *faq.alt_questions,
+                              *(q for t in faq.translations.values() for q in (t.question, *t.alt_questions)))]
+    pairs = [*talk.examples(), *((text, talk.QUESTION) for text in questions)]
+    return talk.Learned((talk.form(text, analyzer.analyze(text).reading), kind) for text, kind in pairs)
 
 
 def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subject: FAQ | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -25,7 +26,7 @@ _FILE = Path(__file__).with_name("smalltalk.yaml")
 _EXAMPLES = Path(__file__).with_name("smalltalk_examples.tsv")
 QUESTION = "question"  # the examples' label for a city question that only looks like small talk
 # The learned recogniser's least probability for a kind, tuned on the dev rows of tests/eval/conversation*.tsv.
-LIKELY = 0.5
+MIN_PROBABILITY = 0.5
 # Reply kinds a message must consist of. When it holds several, the kind explaining most of it wins
 # ("you're kinda dumb huh" is chatter, not a wish for details); on a tie, the first here ("hello, thanks").
 WHOLE_KINDS = ("details", "thanks", "chatter", "greeting")
@@ -37,6 +38,7 @@ LONGEST = 120  # folded characters; small talk is short, and a longer message is
 # chatter though じゃん is in no list. More than this and it is a question that happens to thank.
 UNEXPLAINED = 0.25
 _META = frozenset("()[]{}|?*+.\\^$")
+_MARKS = frozenset({"So", "Sk", "Sm", "Po"})  # emoji and punctuation, without joiners or variation selectors
 
 
 @dataclass(frozen=True)
@@ -164,8 +166,12 @@ def recognise(text: str, reading: str = "") -> Recognised | None:
     the surface is tried first, then the reading."""
     surface = fold(text)
     if not surface:  # nothing but symbols or emoji: 「？？」 is chatter, 「👍🙏」 thanks
-        kinds = [kind for char in text if (kind := phrases().emoji.get(char))]
-        return Recognised(max(kinds, key=kinds.count) if kinds else "chatter")
+        marks = [char for before, char in zip((" " + text)[:len(text)], text, strict=True)  # 🙇‍♂️: ♂ joined to 🙇
+                 if unicodedata.category(char) in _MARKS and before != "\u200d"
+                 and not "\U0001f3fb" <= char <= "\U0001f3ff"]  # skin tones modify the emoji before them
+        kinds = [kind for char in marks if (kind := phrases().emoji.get(char))]
+        kind = max(kinds, key=kinds.count, default="chatter")
+        return Recognised(kind if kinds.count(kind) * 2 > len(marks) else "chatter")
     found = [r for form in (surface, fold(reading)) if form and (r := phrases().recognise(form))]
     return next((r for r in found if r.whole), found[0] if found else None)
 
@@ -192,7 +198,7 @@ class Learned:
         likelihood = 1.0 / (1.0 + np.exp(-scores))  # one-vs-rest, normalised as SGDClassifier.predict_proba does
         best = int(likelihood.argmax())
         kind = self._kinds[best]
-        return kind if kind != QUESTION and likelihood[best] / likelihood.sum() >= LIKELY else None
+        return kind if kind != QUESTION and likelihood[best] / likelihood.sum() >= MIN_PROBABILITY else None
 
 
 def form(text: str, reading: str) -> str:

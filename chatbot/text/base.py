@@ -19,6 +19,7 @@ _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _KATAKANA = re.compile(r"[ァ-ヶ]")
 _DROPPED = frozenset("PSZC")  # punctuation, symbols (emoji), separators and control characters
 _LONG_VOWEL = "ー〜~"
+_EMOJI_PARTS = "\ufe0e\ufe0f\u20e3"  # variation selectors (❤️ is ❤ + U+FE0F) and the keycap of 1️⃣
 
 
 class Morpheme(NamedTuple):
@@ -77,7 +78,8 @@ def fold(text: str) -> str:
     phrases are written and compared in (spaces, punctuation, emoji and long-vowel marks carry no meaning
     there)."""
     text = to_hiragana(unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in text if unicodedata.category(c)[0] not in _DROPPED and c not in _LONG_VOWEL)
+    return "".join(c for c in text if unicodedata.category(c)[0] not in _DROPPED and c not in _LONG_VOWEL
+                   and c not in _EMOJI_PARTS)
 
 
 def char_bigrams(text: str) -> list[str]:

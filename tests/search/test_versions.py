@@ -77,7 +77,7 @@ def test_corrupted_version_is_refused_and_old_keeps_serving(small: Settings) -> 
     assert live.get().version == good.version and built.version in live.refused
 
 
-def test_a_version_is_readied_before_it_serves_and_refused_if_it_cannot_be(small: Settings) -> None:
+def test_a_version_is_readied_before_it_serves_and_serves_even_if_readying_fails(small: Settings) -> None:
     good = publish_index(small)
     readied: list[str] = []
 
@@ -89,9 +89,9 @@ def test_a_version_is_readied_before_it_serves_and_refused_if_it_cannot_be(small
     live = LiveIndex(small.index_dir, reload_seconds=0, prepare=prepare)
     assert live.get().version == good.version and readied == [good.version]
     edit_answer(small, "準備できない版")
-    broken = publish_index(small)
-    assert live.refresh() is False
-    assert live.get().version == good.version and "cannot train" in live.refused[broken.version]
+    unready = publish_index(small)
+    assert live.refresh() is True  # readying is an optimisation: a failure must not refuse the version
+    assert live.get().version == unready.version and readied == [good.version] and not live.refused
 
 
 def test_hot_swap_and_rollback(small: Settings) -> None:
