@@ -59,7 +59,7 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
     A question in a language with its own analyzer goes first to the FAQ translations in that language;
     ``lang`` is detected from the question unless given, as citizens' replies do.
     """
-    written = languages.detect(question)
+    written = None if lang else languages.detect(question)  # detected once, and only when needed
     lang = lang or written
     normalize = index.engine.analyzer.normalize
     if picked in index.faqs:
@@ -82,7 +82,8 @@ def decide(index: ServingIndex, question: str, threshold: float, picked: str | N
             subject = None
     else:
         subject = None
-    english = written == ENGLISH and subject is None  # written in English, whatever the widget's language
+    english = (subject is None and _confident(hits, threshold)  # written in English, whatever the widget's
+               and (written or languages.detect(question)) == ENGLISH)  # language
     needed = min(threshold + ENGLISH_MARGIN, ENGLISH_CAP) if english else threshold
     answered = _confident(hits, needed) and (topic is None or topic.covered)
     return Decision(hits, topic, answered, subject.id if subject else None)
