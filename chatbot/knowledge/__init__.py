@@ -25,14 +25,15 @@ def load_knowledge(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """
     root = Path(root)
     problems: list[Problem] = []
-    departments, default, foreign = load_departments(root / "departments.yaml", problems)
+    departments, default, foreign, elsewhere = load_departments(root / "departments.yaml", problems)
     synonyms = load_synonyms(root / "synonyms.yaml", problems)
     closures = load_closures(root / "closures.yaml", problems)
     faqs = load_faqs(root / "faq", set(departments), problems)
     if not any(f.published for f in faqs):
         Collector(problems, root / "faq").error(0, "no_faqs")
     readings = load_readings(root / "readings.yaml", problems)
-    kb = KnowledgeBase(tuple(faqs), departments, default, synonyms, closures, content_hash(root), readings, foreign)
+    kb = KnowledgeBase(tuple(faqs), departments, default, synonyms, closures, content_hash(root), readings, foreign,
+                       elsewhere)
     return kb, problems
 
 

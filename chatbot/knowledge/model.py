@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chatbot.core import languages, messages
 
@@ -125,6 +125,15 @@ class Closure:
         return self.start <= day <= self.end and (not self.departments or department in self.departments)
 
 
+class Departments(NamedTuple):
+    """What departments.yaml holds."""
+
+    departments: dict[str, Department]
+    default: str  # the switchboard
+    foreign: str  # the desk for foreign residents
+    elsewhere: dict[str, Department]  # organisations other than the city, without phone or hours
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     faqs: tuple[FAQ, ...]
@@ -135,6 +144,9 @@ class KnowledgeBase:
     content_hash: str
     readings: dict[str, str] = field(default_factory=dict)  # word → hiragana, for furigana (readings.yaml)
     foreign_department: str = ""  # the desk for foreign residents (departments.yaml); empty = the default
+    # Organisations other than the city (税務署, ハローワーク) and the matters they handle (their topics): a
+    # question naming one is told who handles it rather than answered with the nearest city FAQ.
+    elsewhere: dict[str, Department] = field(default_factory=dict)
 
     @property
     def foreign_desk(self) -> Department:

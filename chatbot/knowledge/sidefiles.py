@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.core.messages import Ref
-from chatbot.knowledge.model import Closure, Department, Problem
+from chatbot.knowledge.model import Closure, Department, Departments, Problem
 from chatbot.knowledge.problems import (
     Collector,
     as_date,
@@ -23,6 +23,9 @@ HOURS_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEPARTMENT_FIELDS = frozenset({"name", "phone", "email", "url", "location", "note", "hours", "closed_on_holidays",
                                "year_end_closed", "topics", "i18n"})
+# An organisation other than the city (税務署, ハローワーク): no phone or hours of its own are kept, for
+# the knowledge base must not invent them; its website says.
+ELSEWHERE_FIELDS = frozenset({"name", "url", "note", "topics", "i18n"})
 OLD_NAME_FIELD = "name_en"  # before translations were keyed by language code under i18n:
 
 
@@ -57,10 +60,11 @@ def parse_hours(spec: object) -> tuple[dict[int, tuple[tuple[dt.time, dt.time], 
     return hours, bad
 
 
-def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Department], str, str]:
-    """Departments by key, the default (the switchboard) and the desk for foreign residents (``foreign_residents:``,
-    the default's when not given): the office a question in another language is sent to when no
-    translation answers it."""
+def load_departments(path: Path, problems: list[Problem]) -> Departments:
+    """Departments by key, the default (the switchboard), the desk for foreign residents (``foreign_residents:``,
+    the default's when not given: the office a question in another language is sent to when no translation
+    answers it) and the organisations other than the city (``elsewhere:``) that handle matters citizens ask
+    the city about."""
     out = Collector(problems, path)
     data = read_yaml(path, out)
     if not path.exists():
@@ -68,40 +72,34 @@ def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Dep
     if not isinstance(data, dict):
         if path.exists() and data is not None:
             out.error(1, "not_mapping")
-        return {}, "", ""
+        return Departments({}, "", "", {})
     lines = key_lines(path)
     base_hours, bad = parse_hours(data.get("hours", {}))
     for value in bad:
         out.error(lines.get("hours", 1), "bad_hours", value=value)
-    departments: dict[str, Department] = {}
     seen_topics: dict[str, str] = {}
+    departments: dict[str, Department] = {}
     for key, entry in (data.get("departments") or {}).items():
         where = lines.get(str(key), 1)
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry.get("phone"):
             out.error(where, "bad_department", value=key, detail=Ref("fragment_department_fields"))
             continue
-        if OLD_NAME_FIELD in entry:
-            out.error(where, "old_department_name", value=key)
-        unknown = set(entry) - DEPARTMENT_FIELDS - {OLD_NAME_FIELD}
-        if unknown:
-            out.error(where, "unknown_field", field=", ".join(sorted(map(str, unknown))))
-        if entry.get("url") is not None and not valid_url(entry["url"]):
-            out.error(where, "bad_url", value=entry["url"])
         hours = base_hours
         if "hours" in entry:
             hours, bad = parse_hours(entry["hours"])
             for value in bad:
                 out.error(where, "bad_hours", value=value)
-        names = translations(entry["i18n"], ("name",), where, out, lists=("topics",)) if "i18n" in entry else {}
-        departments[str(key)] = Department(
-            key=str(key), name=entry["name"], phone=str(entry["phone"]), email=entry.get("email"),
-            url=entry.get("url"), location=entry.get("location"), note=entry.get("note"),
-            names={code: text["name"] for code, text in names.items()}, hours=hours,
-            foreign_topics={code: text["topics"] for code, text in names.items() if text["topics"]},
+        departments[str(key)] = _department(
+            str(key), entry, where, out, seen_topics, DEPARTMENT_FIELDS, phone=str(entry["phone"]), hours=hours,
             closed_on_holidays=bool(entry.get("closed_on_holidays", data.get("closed_on_holidays", True))),
-            year_end_closed=bool(entry.get("year_end_closed", data.get("year_end_closed", True))),
-            topics=_topics(entry.get("topics", []), str(key), where, out, seen_topics),
-        )
+            year_end_closed=bool(entry.get("year_end_closed", data.get("year_end_closed", True))))
+    elsewhere: dict[str, Department] = {}
+    for key, entry in (data.get("elsewhere") or {}).items():
+        where = lines.get(str(key), 1)
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or str(key) in departments:
+            out.error(where, "bad_elsewhere", value=key)
+            continue
+        elsewhere[str(key)] = _department(str(key), entry, where, out, seen_topics, ELSEWHERE_FIELDS, phone="")
     default = str(data.get("default", ""))
     if default not in departments:
         out.error(lines.get("default", 1), "no_default_department")
@@ -109,7 +107,25 @@ def load_departments(path: Path, problems: list[Problem]) -> tuple[dict[str, Dep
     if foreign not in departments:
         out.error(lines.get("foreign_residents", 1), "unknown_department", value=foreign)
         foreign = default
-    return departments, default, foreign
+    return Departments(departments, default, foreign, elsewhere)
+
+
+def _department(key: str, entry: dict[str, Any], where: int, out: Collector, seen_topics: dict[str, str],
+                fields: frozenset[str], **given: Any) -> Department:
+    """One entry of ``departments:`` or ``elsewhere:``: the fields both share, checked alike."""
+    if OLD_NAME_FIELD in entry:
+        out.error(where, "old_department_name", value=key)
+    unknown = set(entry) - fields - {OLD_NAME_FIELD}
+    if unknown:
+        out.error(where, "unknown_field", field=", ".join(sorted(map(str, unknown))))
+    if entry.get("url") is not None and not valid_url(entry["url"]):
+        out.error(where, "bad_url", value=entry["url"])
+    names = translations(entry["i18n"], ("name",), where, out, lists=("topics",)) if "i18n" in entry else {}
+    return Department(
+        key=key, name=entry["name"], email=entry.get("email"), url=entry.get("url"), location=entry.get("location"),
+        note=entry.get("note"), names={code: text["name"] for code, text in names.items()},
+        foreign_topics={code: text["topics"] for code, text in names.items() if text["topics"]},
+        topics=_topics(entry.get("topics", []), key, where, out, seen_topics), **given)
 
 
 def _topics(value: object, department: str, line: int, out: Collector, seen: dict[str, str]) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ def dump(kb: KnowledgeBase) -> dict[str, Any]:
         "readings": dict(kb.readings),
         "faqs": [_faq(f) for f in kb.faqs],
         "departments": [_department(d) for d in kb.departments.values()],
+        "elsewhere": [_department(d) for d in kb.elsewhere.values()],
         "closures": [{"start": c.start.isoformat(), "end": c.end.isoformat(), "reason": c.reason,
                       "departments": list(c.departments)} for c in kb.closures],
     }
@@ -34,19 +35,24 @@ def load(data: dict[str, Any]) -> KnowledgeBase:
             translations={code: _text(text) for code, text in f["translations"].items()})
         for f in data["faqs"]
     )
-    departments = {d["key"]: Department(
+    departments = {d["key"]: _load_department(d) for d in data["departments"]}
+    closures = tuple(Closure(dt.date.fromisoformat(c["start"]), dt.date.fromisoformat(c["end"]), c["reason"],
+                             tuple(c["departments"])) for c in data["closures"])
+    synonyms = {k: tuple(v) for k, v in data["synonyms"].items()}
+    return KnowledgeBase(faqs, departments, data["default_department"], synonyms, closures, data["content_hash"],
+                         dict(data.get("readings", {})), data.get("foreign_department", ""),
+                         {d["key"]: _load_department(d) for d in data.get("elsewhere", [])})
+
+
+def _load_department(d: dict[str, Any]) -> Department:
+    return Department(
         key=d["key"], name=d["name"], phone=d["phone"], email=d["email"], url=d["url"], location=d["location"],
         note=d["note"], names=d["names"],
         hours={int(day): tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans)
                for day, spans in d["hours"].items()},
         closed_on_holidays=d["closed_on_holidays"], year_end_closed=d["year_end_closed"],
         topics=tuple(d["topics"]), foreign_topics={k: tuple(v) for k, v in d.get("foreign_topics", {}).items()},
-    ) for d in data["departments"]}
-    closures = tuple(Closure(dt.date.fromisoformat(c["start"]), dt.date.fromisoformat(c["end"]), c["reason"],
-                             tuple(c["departments"])) for c in data["closures"])
-    synonyms = {k: tuple(v) for k, v in data["synonyms"].items()}
-    return KnowledgeBase(faqs, departments, data["default_department"], synonyms, closures, data["content_hash"],
-                         dict(data.get("readings", {})), data.get("foreign_department", ""))
+    )
 
 
 def _faq(f: FAQ) -> dict[str, Any]:

@@ -67,12 +67,14 @@ class _Language:
 class ForeignIndex:
     """One small index per language with its own analyzer and at least one translated FAQ."""
 
-    def __init__(self, faqs: Sequence[FAQ], departments: Sequence[Department] = ()):
+    def __init__(self, faqs: Sequence[FAQ], departments: Sequence[Department] = (),
+                 elsewhere: Sequence[Department] = ()):
+        """``elsewhere``: organisations other than the city, whose topics no FAQ answers."""
         self._languages: dict[str, _Language] = {}
         for code in languages.CODES:
             rows = [(faq.id, faq.translations[code]) for faq in faqs if code in faq.translations]
             if own_analyzer(code) and rows:
-                self._languages[code] = _build(analyzer(lang=code), rows, code, departments)
+                self._languages[code] = _build(analyzer(lang=code), rows, code, departments, elsewhere)
 
     def unanswered(self, lang: str, question: str) -> Topic | None:
         """The topic (in ``lang``) the question names that no FAQ translated into ``lang`` mentions."""
@@ -108,7 +110,7 @@ class ForeignIndex:
 
 
 def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]], lang: str,
-           departments: Sequence[Department]) -> _Language:
+           departments: Sequence[Department], elsewhere: Sequence[Department]) -> _Language:
     faq_ids = tuple(faq_id for faq_id, _ in rows)
     questions: list[tuple[str, ...]] = []
     owners, joined = [], []
@@ -130,21 +132,22 @@ def _build(lang_analyzer: Analyzer, rows: list[tuple[str, FaqText]], lang: str,
         joined=normalize(vectorizer.transform(joined)),
         answers=normalize(vectorizer.transform(answers)),
         unknown=UNKNOWN_WEIGHT * float(vectorizer.idf_.max()),
-        topics=_topics(lang_analyzer, lang, departments,
+        topics=_topics(lang_analyzer, lang, departments, elsewhere,
                        [set(lang_analyzer.tokens(f"{text.question}\n{text.answer}")) for _, text in rows]),
     )
 
 
-def _topics(lang_analyzer: Analyzer, lang: str, departments: Sequence[Department],
+def _topics(lang_analyzer: Analyzer, lang: str, departments: Sequence[Department], elsewhere: Sequence[Department],
             texts: list[set[str]]) -> tuple[tuple[frozenset[str], Topic], ...]:
     """A topic is covered when one translation's question and answer hold all its tokens. Not its alt
-    questions: they give the asker's situation ("a juminhyo for my visa renewal"), not what the FAQ answers."""
+    questions: they give the asker's situation ("a juminhyo for my visa renewal"), not what the FAQ answers.
+    Another organisation's topic never is."""
     found = []
-    for department in departments:
+    for department, outside in [*((d, False) for d in departments), *((d, True) for d in elsewhere)]:
         for word in department.foreign_topics.get(lang, ()):
             words = frozenset(lang_analyzer.tokens(word))
             if words:
-                covered = any(words <= text for text in texts)
-                found.append((words, Topic(word, department.key, " ".join(sorted(words)), "", covered)))
+                covered = not outside and any(words <= text for text in texts)
+                found.append((words, Topic(word, department.key, " ".join(sorted(words)), "", covered, outside)))
     return tuple(sorted(found, key=lambda pair: -len(pair[0])))
 

@@ -1,10 +1,12 @@
-"""Matters the city handles (departments.yaml ``topics``) named in a question.
+"""Matters the city handles (departments.yaml ``topics``), or another organisation does (``elsewhere:``),
+named in a question.
 
 The search engine always finds a nearest FAQ, and a question about 児童扶養手当 or 学童保育 lands on
 the FAQ for 児童手当 or 保育所 with most of its words covered. Staff know better: they list what each
 department handles. A question naming such a matter that no FAQ mentions gets the honest fallback
 with that department's contact, and any fallback naming a matter goes to its department rather
-than the switchboard.
+than the switchboard. A matter another organisation handles (相続税: the tax office) is never answered
+with a city FAQ, however close one is: the citizen is told who handles it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Topic:
     form: str  # normalised like questions are (width, case, synonyms)
     reading: str  # katakana, so all-hiragana questions find it too ("" when too short to trust)
     covered: bool  # some published FAQ mentions it, spelled so or as the same run of words
+    outside: bool = False  # handled by an organisation other than the city (departments.yaml elsewhere:)
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,14 @@ class TopicIndex:
         all_text = _FAQ_SEP.join(texts)
         all_runs = "".join(run for text in texts for run in _runs(analyzer.analyze(text).morphemes))
         topics = []
-        for department in kb.departments.values():
+        for department, outside in [*((d, False) for d in kb.departments.values()),
+                                    *((d, True) for d in kb.elsewhere.values())]:
             for word in department.topics:
                 form, analysis = analyzer.normalize(word), analyzer.analyze(word)
                 run, kana = _joined(analysis.tokens), analysis.reading
-                covered = form in all_text or (run != _SEP and run in all_runs)
-                topics.append(Topic(word, department.key, form, kana if len(kana) >= MIN_READING else "", covered))
+                covered = not outside and (form in all_text or (run != _SEP and run in all_runs))
+                topics.append(Topic(word, department.key, form, kana if len(kana) >= MIN_READING else "", covered,
+                                    outside))
         return cls(tuple(sorted(topics, key=lambda t: -len(t.form))))
 
     def named(self, question: str, normalize: Callable[[str], str]) -> Topic | None:

@@ -232,7 +232,7 @@ def load_version(directory: Path) -> ServingIndex:
         published = {f.id: f for f in kb.published}
         probe = next(iter(published.values()))
         engine.search(probe.question, k=1)
-        foreign = ForeignIndex(kb.published, tuple(kb.departments.values()))
+        foreign = ForeignIndex(kb.published, tuple(kb.departments.values()), tuple(kb.elsewhere.values()))
     except IndexFailure:
         raise
     except Exception as exc:  # any damage inside a version must be refused, not crash a worker

@@ -51,6 +51,7 @@ class Reply:
     online: tuple[Link, ...]
     department: Department  # whose contact card goes with it
     subject: Suggestion | None = None  # the FAQ the conversation is about after this reply
+    elsewhere: Department | None = None  # the organisation other than the city that handles what was asked
 
     def to_json(self) -> dict[str, Any]:
         """The API's shape (docs/api.md), in the order it is documented."""
@@ -63,6 +64,8 @@ class Reply:
             "suggestions": [dataclasses.asdict(s) for s in self.suggestions],
             "online": [dataclasses.asdict(link) for link in self.online],
             "subject": dataclasses.asdict(self.subject) if self.subject else None,
+            "elsewhere": ({"key": self.elsewhere.key, "name": self.elsewhere.name_in(self.lang),
+                           "url": self.elsewhere.url} if self.elsewhere else None),
         }
 
 

@@ -74,7 +74,9 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
     translated = own_analyzer(lang)
     desk = index.kb.foreign_desk
+    elsewhere = index.kb.elsewhere.get(topic.department) if topic and topic.outside and not faq else None
     message = (messages.text("answer_intro", lang) if faq else
+               _elsewhere_message(elsewhere, lang) if elsewhere else
                messages.text("fallback_foreign", lang, desk=desk.name_in(lang)) if translated else
                messages.text("fallback_intro", lang))
     if faq and faq.text(lang)[0] != lang:
@@ -91,7 +93,16 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         online=_online_links(([faq] if faq else []) + suggestions, index, lang),
         department=_likely_department(index, faq or kept, top, topic, suggest_threshold, desk if translated else None),
         subject=_subject(faq or kept, lang),
+        elsewhere=elsewhere,
     )
+
+
+def _elsewhere_message(organisation: Department, lang: str) -> str:
+    """Who handles a matter the city does not: its name, and its website when staff gave one."""
+    name = organisation.name_in(lang)
+    if organisation.url:
+        return messages.text("fallback_elsewhere", lang, organisation=name, url=organisation.url)
+    return messages.text("fallback_elsewhere_no_link", lang, organisation=name)
 
 
 def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str, threshold: float,

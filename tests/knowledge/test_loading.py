@@ -328,3 +328,32 @@ def test_a_tab_in_departments_yaml_is_one_error_not_one_per_faq(kb_dir: Path) ->
     kb, problems = load_knowledge(kb_dir)
     assert [(p.path.name, p.code, p.line) for p in problems] == [("departments.yaml", "yaml_tab", at + 1)]
     assert "shimin" in kb.departments and kb.faq("good-one") is not None
+
+
+def test_organisations_elsewhere_load_and_are_checked(kb_dir: Path) -> None:
+    path = kb_dir / "departments.yaml"
+    text = path.read_text(encoding="utf-8")
+    section = """elsewhere:
+  zeimusho:
+    name: 税務署
+    i18n:
+      en: {name: the tax office}
+    url: https://www.nta.go.jp/
+    topics: [相続税, 住民票]
+  shimin:
+    name: a department's key
+  police:
+    name: 警察
+    phone: "110"
+"""
+    lines = (text[:text.index("\nelsewhere:\n") + 1] + section).splitlines()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kb, problems = load_knowledge(kb_dir)
+    found = [(p.code, p.severity, p.line) for p in problems if p.path.name == "departments.yaml"]
+    zeimusho, police = lines.index("  zeimusho:") + 1, lines.index("  police:") + 1
+    assert ("duplicate_topic", "warning", zeimusho) in found  # 住民票 stays with 市民課
+    assert ("unknown_field", "error", police) in found  # no phone is kept for another organisation
+    assert [code for code, _, _ in found].count("bad_elsewhere") == 1  # shimin is a department's key
+    place = kb.elsewhere["zeimusho"]
+    assert (place.topics, place.url, place.name_in("en")) == (("相続税",), "https://www.nta.go.jp/", "the tax office")
+    assert "shimin" not in kb.elsewhere and "police" in kb.elsewhere

@@ -141,6 +141,18 @@ def test_fallback_shows_contact_card_with_tel_link(open_page, texts, screenshot)
     screenshot(page, "desktop-fallback")
 
 
+def test_a_matter_another_organisation_handles_links_its_website(open_page, texts):
+    page = open_page(DESKTOP)
+    widget = Widget(page, texts)
+    widget.open()
+    reply, body = widget.ask("相続税の申告はどこでしますか", "fallback")
+    place = body["elsewhere"]
+    assert place and place["key"] == "zeimusho", dump(body)
+    link = reply.get_by_role("link", name=re.compile(re.escape(place["name"])))
+    expect(link).to_have_attribute("href", place["url"])
+    expect(reply.locator(".contact")).to_contain_text(body["contact"]["name"])  # the city's own contact stays
+
+
 def test_suggestion_chip_asks_its_question(open_page, texts):
     page = open_page(DESKTOP)
     widget = Widget(page, texts)
