@@ -42,7 +42,7 @@ def test_a_question_is_answered_from_the_translation_in_its_language(index: Serv
 
 
 @pytest.mark.parametrize(("question", "lang"), [
-    ("明天天气怎么样？", "zh"), ("내일 날씨 어때요?", "ko"), ("Ngày mai thời tiết thế nào?", "vi"),
+    ("推荐一家好吃的拉面店", "zh"), ("맛있는 라멘집 추천해 주세요", "ko"), ("Giới thiệu cho tôi quán phở ngon", "vi"),
     ("Qual é o melhor restaurante de sushi?", "pt"),
 ])
 def test_an_off_topic_question_is_declined_in_its_language_with_the_foreign_residents_desk(
@@ -52,6 +52,17 @@ def test_an_off_topic_question_is_declined_in_its_language_with_the_foreign_resi
     assert (reply.lang, reply.type, reply.faq) == (lang, "fallback", None)
     assert reply.message == messages.text("fallback_foreign", lang, desk=desk.name_in(lang))
     assert desk.key == "kokusai" and reply.department == desk
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("明天天气怎么样？", "zh"), ("내일 날씨 어때요?", "ko"), ("Ngày mai thời tiết thế nào?", "vi"), ("Uulan ba bukas?", "tl"),
+    ("भोलि पानी पर्छ?", "ne"), ("Vai chover amanhã?", "pt"),
+])
+def test_asking_about_the_weather_is_chatter_in_every_language(index: ServingIndex, question: str, lang: str) -> None:
+    """In Nepali rain is 「water falls」 (पानी पर्छ): it must not find the FAQ on water or stockpiles."""
+    reply = ask(index, question)
+    assert (reply.lang, reply.type, reply.faq) == (lang, "chatter", None)
+    assert reply.message == messages.text("talk_chatter", lang)
 
 
 def test_an_faq_only_in_japanese_is_answered_in_japanese_saying_so(index: ServingIndex) -> None:
