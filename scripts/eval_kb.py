@@ -35,6 +35,7 @@ import argparse
 import csv
 import dataclasses
 import json
+import random
 import sys
 import tempfile
 import unicodedata
@@ -59,7 +60,8 @@ from chatbot.serving.respond import respond  # noqa: E402
 
 OUT_OF_SCOPE = "-"
 EVAL_FILES = (ROOT / "tests" / "eval" / "queries.tsv", ROOT / "tests" / "eval" / "heldout.tsv")
-DEMAND_FILES = (ROOT / "tests" / "eval" / "demand.tsv", ROOT / "tests" / "eval" / "demand2.tsv")
+# demand_dev.tsv was written later for tuning only: all its rows are dev rows.
+DEMAND_FILES = tuple(ROOT / "tests" / "eval" / name for name in ("demand.tsv", "demand2.tsv", "demand_dev.tsv"))
 # The dev files (tuning) first, then the test file (reporting); each is scored whole.
 MULTILINGUAL_FILES = tuple(ROOT / "tests" / "eval" / name
                            for name in ("multilingual_dev.tsv", "multilingual_dev2.tsv", "multilingual_dev3.tsv",
@@ -67,7 +69,7 @@ MULTILINGUAL_FILES = tuple(ROOT / "tests" / "eval" / name
 # conversation_dev.tsv was written later for tuning only: all its rows are dev rows.
 CONVERSATION_FILES = tuple(ROOT / "tests" / "eval" / name
                            for name in ("conversation.tsv", "conversation2.tsv", "conversation_dev.tsv"))
-DEV_ONLY = "_dev"  # a conversation file whose name ends so is scored whole as dev
+DEV_ONLY = "_dev"  # a demand or conversation file whose name ends so is scored whole as dev
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def report(name: str, outcomes: list[Outcome], model: Callable[[Evidence], float
 @dataclass(frozen=True)
 class DemandRow:
     file: str
-    number: int  # within its file: even rows are dev, odd rows test
+    number: int  # within its file: even rows are dev, odd rows test (all dev in a DEV_ONLY file)
     query: str
     departments: frozenset[str]
     topic: tuple[tuple[str, ...], ...]  # slots, each a set of alternative spellings
@@ -133,6 +135,10 @@ class DemandRow:
     @property
     def city(self) -> bool:
         return self.kind != "offtopic"
+
+    @property
+    def dev(self) -> bool:
+        return self.number % 2 == 0 or self.file.endswith(DEV_ONLY)
 
 
 @dataclass(frozen=True)
@@ -258,12 +264,13 @@ def wrong_cause(j: Judged, index: ServingIndex) -> str:
 
 
 def demand_report(judged: list[Judged], index: ServingIndex, errors: bool) -> None:
-    dev = [j for j in judged if j.row.number % 2 == 0]
-    test = [j for j in judged if j.row.number % 2 == 1]
+    dev = [j for j in judged if j.row.dev]
+    test = [j for j in judged if not j.row.dev]
     parts = [("all", judged), ("dev", dev), ("test", test)]
     parts += [(f"{name} english", [j for j in part if j.row.style == "english"]) for name, part in parts[1:]]
     for file in sorted({j.row.file for j in judged}) if len({j.row.file for j in judged}) > 1 else ():
-        parts += [(f"{file} {name}", [j for j in part if j.row.file == file]) for name, part in parts[1:3]]
+        parts += [(f"{file} {name}", mine) for name, part in parts[1:3]
+                  if (mine := [j for j in part if j.row.file == file])]  # a dev-only file has no test half
     for name, part in parts:
         figures = demand_figures(part)
         print(f"{name:20s} " + " ".join(f"{k}={v:.3f}" if k != "rows" else f"rows={v:4d}"
@@ -376,6 +383,27 @@ def conversation_report(exchanges: list[Exchange], errors: bool) -> None:
                       f"{_faq_id(e.reply)} (alone {_faq_id(e.alone)}) {e.reply.department.key}")
 
 
+def dragged_alt_questions(index: ServingIndex, settings: Settings, threshold: float, seed: int = 0) -> str:
+    """Each FAQ's alt questions asked after two FAQs of other offices (drawn with a fixed seed), as a citizen
+    asks a new question after an unrelated answer: how many right answers the subject takes away. No
+    evaluation row is involved, so the figure can be tuned on."""
+    rng = random.Random(seed)
+    options = {"threshold": threshold, "suggest_threshold": settings.suggest_threshold}
+    faqs = index.kb.published
+    asked = dragged = 0
+    for faq in faqs:
+        others = [f for f in faqs if f.department != faq.department]
+        for question in faq.alt_questions:
+            alone = respond(index, question, **options)
+            if alone.faq is None or alone.faq.id != faq.id:
+                continue
+            for subject in rng.sample(others, 2):
+                asked += 1
+                dragged += _faq_id(respond(index, question, previous=subject.id, **options)) != faq.id
+    return (f"alt questions asked after another office's FAQ: {asked}, answer changed by the subject: {dragged} "
+            f"({dragged / max(1, asked):.3f})")
+
+
 def samples(outcomes: list[Outcome], rows: Sequence[DemandRow], index: ServingIndex) -> list[tuple[Evidence, bool]]:
     """(evidence of the top hit, whether it is a right answer) for calibration. Questions naming a
     topic no FAQ covers are left out: they fall back whatever the confidence says."""
@@ -425,6 +453,8 @@ def main() -> None:
     parser.add_argument("--conversation", type=Path, nargs="*", default=CONVERSATION_FILES,
                         help="follow-up, subject-change and small-talk pairs (see its header)")
     parser.add_argument("--no-topics", action="store_true", help="ignore departments' topics (ablation)")
+    parser.add_argument("--dragged", action="store_true",
+                        help="also ask every FAQ's alt questions after FAQs of other offices (30 s)")
     args = parser.parse_args()
 
     rows = read_rows(args.rows)
@@ -445,7 +475,7 @@ def main() -> None:
         if args.fit:
             note = f"fitted by scripts/eval_kb.py --fit on the dev rows of {', '.join(f.name for f in args.rows)}, " \
                    f"{', '.join(f.name for f in args.demand)}"
-            fitted = fit(samples(dev, [r for r in demand if r.number % 2 == 0], index), note)
+            fitted = fit(samples(dev, [r for r in demand if r.dev], index), note)
             model = Confidence.from_json(fitted)
             engine.calibrate(model)
             if args.write:
@@ -456,6 +486,7 @@ def main() -> None:
                              args.threshold, settings.suggest_threshold)
         conversation = [row for path in args.conversation for row in read_conversation(path)]
         exchanges = converse(conversation, index, settings, args.threshold)
+        dragged = dragged_alt_questions(index, settings, args.threshold) if args.dragged else ""
     print(f"threshold={args.threshold}")
     parts = [("all", outcomes), ("dev", dev), ("test", test)]
     for file in dict.fromkeys(o.row.file for o in outcomes) if len(args.rows) > 1 else ():
@@ -465,6 +496,8 @@ def main() -> None:
     demand_report(judged, index, args.errors)
     multilingual_report(multilingual, index)
     conversation_report(exchanges, args.errors)
+    if dragged:
+        print(dragged)
     if args.errors:
         for o in dev:
             confidence = model(o.evidence) if o.evidence else 0.0

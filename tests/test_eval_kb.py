@@ -105,3 +105,10 @@ def test_a_dev_only_conversation_file_is_scored_whole_as_dev() -> None:
         return eval_kb.ConversationRow(file, number, None, "second", "smalltalk", "thanks", frozenset(), (), "ja")
     assert numbered("conversation", 0).dev and not numbered("conversation", 1).dev
     assert numbered("conversation_dev", 1).dev
+
+
+def test_a_dev_only_demand_file_is_scored_whole_as_dev() -> None:
+    def numbered(file: str, number: int) -> eval_kb.DemandRow:
+        return eval_kb.DemandRow(file, number, "query", frozenset({"shimin"}), (("住民票",),), "city", "polite")
+    assert numbered("demand", 0).dev and not numbered("demand", 1).dev
+    assert numbered("demand_dev", 1).dev

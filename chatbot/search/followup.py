@@ -8,6 +8,7 @@ since context must never drag a clear new question back to the old subject.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from chatbot.core import languages
@@ -22,16 +23,30 @@ COMMON_SHARE = 0.04
 RARE_SHARE = 0.003  # a word this rare that the FAQ found with the subject lacks names another matter
 OWN_WORDS = 3  # read with the subject, the first this many hits compete on the question's own words
 SPECIFIC_SHARE = 0.3  # words in more FAQs than this (必要, 出来る) say nothing of which FAQ holds the answer
+# A question an FAQ answers on its own with this many specific nouns is a new one, whatever the subject. Chosen
+# on the dev rows of the conversation sets and on each FAQ's alt questions asked after two FAQs of other
+# offices (an answer the subject changes is a question dragged): docs/retrieval.md, "Conversation".
+NAMED_NOUNS = 2
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | None) -> bool:
     """Whether to read the question against the subject: not when an FAQ answers it on its own through
-    an uncommon noun the subject lacks ("after-school childcare" after an answer on nursery schools);
-    else when it is not answered on its own, or it names no matter (`follows_on`). ``alone`` is the hit
-    that answers the question by itself, if one does."""
-    if alone is not None and alone.id != subject.id and names_matter(engine, question, alone.id, besides=subject.id):
+    an uncommon noun the subject lacks ("after-school childcare" after an answer on nursery schools), or
+    through several nouns that each name something (「税金をコンビニで払いたい」 after an answer on 住民票 at
+    convenience stores: its words are common, but together they are a matter of their own); else when it is
+    not answered on its own, or it names no matter (`follows_on`). ``alone`` is the hit that answers the
+    question by itself, if one does."""
+    if alone is not None and alone.id != subject.id and (
+            names_matter(engine, question, alone.id, besides=subject.id) or names_things(engine, question)):
         return False
     return alone is None or follows_on(engine, question, subject)
+
+
+def names_things(engine: SearchEngine, question: str) -> bool:
+    """Whether the question holds at least NAMED_NOUNS nouns specific enough to say which FAQ answers it."""
+    return sum(0.0 < engine.word_share.get(m.form, 0.0) < SPECIFIC_SHARE
+               for m in engine.analyzer.analyze(question).morphemes if m.pos == "名詞") >= NAMED_NOUNS
 
 
 def own_words_first(engine: SearchEngine, faqs: Mapping[str, FAQ], question: str, subject: FAQ,
@@ -66,10 +81,16 @@ def follows_on(engine: SearchEngine, question: str, subject: FAQ) -> bool:
 def keeps_words(engine: SearchEngine, question: str, faq_id: str) -> bool:
     """Whether the FAQ found with the subject still has every uncommon word of the question itself:
     one it lacks (「更新」 asked after an answer on the PIN) is a matter of its own, and so is a noun no
-    FAQ knows (「株価」 after an answer on the My Number card is not about the card)."""
+    FAQ knows (「株価」 after an answer on the My Number card is not about the card), unless the question
+    also shares a specific noun with that FAQ and the unknown noun is Japanese: 鹿児島 in 「本籍が鹿児島
+    なんですけど」 after an answer on 戸籍 is held to it by 本籍, and 家内, 旦那, 軽トラ say who or how, not
+    what. (English nouns no FAQ knows stay a new matter: "after-school care for my first grader".)"""
     words = engine.doc_words[engine.ids.index(faq_id)]
     analysis = engine.analyzer.analyze(question)
-    if any(m.pos == "名詞" and m.form not in engine.lexicon.vocabulary for m in analysis.morphemes):
+    nouns = [m.form for m in analysis.morphemes if m.pos == "名詞"]
+    unknown = [noun for noun in nouns if noun not in engine.lexicon.vocabulary]
+    anchored = any(noun in words and engine.word_share.get(noun, 1.0) < SPECIFIC_SHARE for noun in nouns)
+    if unknown and (not anchored or not all(JAPANESE.search(word) for word in unknown)):
         return False
     return all(token in words or not 0.0 < engine.word_share.get(token, 0.0) < RARE_SHARE
                for token in analysis.tokens)

@@ -67,7 +67,8 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         in_hand = kb.departments[subject.department] if subject else kb.departments.get(previous_department or "",
                                                                                         default)
         return _small_talk(index, kind, question, lang, subject, in_hand, threshold, greeting_faqs)
-    decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if subject else None, lang=lang)
+    follows = subject is not None and not talk.new_subject(question, analysis.reading)
+    decision = decide(index, question, threshold, picked=faq_id, previous=subject.id if follows else None, lang=lang)
     hits, top, topic = decision.hits, decision.top, decision.topic
     faq = index.faqs[decision.faq_id] if decision.faq_id else None
     others = hits[1:] if decision.answered else hits

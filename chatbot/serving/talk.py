@@ -88,6 +88,7 @@ class Phrases:
     filler: Alternation  # one filler word
     handoff: re.Pattern[str]  # anywhere in the folded message
     handoff_words: tuple[str, ...]  # as written: the analyzer that reads questions turns them into its words
+    new_subject: re.Pattern[str]  # anywhere in the folded message: 「話変わるけど」, "by the way"
     emoji: dict[str, str]  # a message of nothing but emoji: 🙏 thanks, 👋 greets (characters → kind)
 
     def recognise(self, form: str) -> Recognised | None:
@@ -158,6 +159,7 @@ def phrases() -> Phrases:
                    filler=Alternation.of([(p, "") for p in alternatives("filler")]),
                    handoff=re.compile("|".join(f"(?:{p})" for p in alternatives(HANDOFF))),
                    handoff_words=tuple(alternatives("handoff_words")),
+                   new_subject=re.compile("|".join(f"(?:{p})" for p in alternatives("new_subject"))),
                    emoji={char: kind for kind, chars in data["emoji"].items() for char in chars})
 
 
@@ -174,6 +176,12 @@ def recognise(text: str, reading: str = "") -> Recognised | None:
         return Recognised(kind if kinds.count(kind) * 2 > len(marks) else "chatter")
     found = [r for form in (surface, fold(reading)) if form and (r := phrases().recognise(form))]
     return next((r for r in found if r.whole), found[0] if found else None)
+
+
+def new_subject(text: str, reading: str = "") -> bool:
+    """Whether the message says it starts another matter (「話変わるけど」, "by the way"): then it is no follow-up
+    of the conversation's subject, whatever it asks."""
+    return any(form and phrases().new_subject.search(form) for form in (fold(text), fold(reading)))
 
 
 class Learned:

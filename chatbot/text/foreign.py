@@ -9,17 +9,22 @@ Each gets the unit its questions and FAQ translations share best, with no dictio
 - Filipino: words, function words dropped.
 - Nepali: words with their case endings cut (बीमामा, बीमाको → बीमा), virama and chandrabindu folded (residents
   spell transliterated Japanese words every way: जुमिनह्यो, जुमिन्ह्यो), and the letter trigrams of each word,
-  which meet the same word under another ending or spelling. Its own danda ends sentences.
+  which meet the same word under another ending or spelling. Each Devanagari word also gives its romanisation
+  (ITRANS, lower case, without the final inherent vowel Nepali does not pronounce: बोशी तेचो → boshi techo,
+  होकेन → hoken), because residents without a Devanagari keyboard type Nepali and Japanese terms in Latin
+  letters (boshi techo, kokuho) and the translations hold both. Its own danda ends sentences.
 Only tokens come out: readings and morphemes are Japanese notions (chatbot.text.japanese).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
 import Stemmer
+from indic_transliteration import sanscript
 
 from chatbot.text.base import Analysis, char_bigrams, normalize
 
@@ -82,14 +87,31 @@ _NE_ENDINGS = tuple(sorted(_stop("हरूको हरूलाई हरू�
 _NE_FOLD = str.maketrans({"\u094d": None, "\u0901": "\u0902", "\u200c": None, "\u200d": None})
 
 
+_DEVANAGARI_CONSONANT = re.compile(r"[\u0915-\u0939\u0958-\u095f]$")
+_NOT_LATIN = re.compile(r"[^a-z]")
+
+
 def _nepali(text: str) -> list[str]:
     tokens = []
     for word in _words(_NE_STOP)(text):
         ending = next((e for e in _NE_ENDINGS if word.endswith(e) and len(word) - len(e) >= 3), "")
-        stem = word[:len(word) - len(ending)].translate(_NE_FOLD)
-        tokens.append(stem)
-        tokens += [stem[i:i + 3] for i in range(len(stem) - 2)]
+        stem = word[:len(word) - len(ending)]
+        for form in dict.fromkeys((stem.translate(_NE_FOLD), _romanised(stem))):
+            if form and form not in _NE_STOP:
+                tokens.append(form)
+                tokens += [form[i:i + 3] for i in range(len(form) - 2)]
     return tokens
+
+
+@functools.lru_cache(maxsize=65536)
+def _romanised(word: str) -> str:
+    """A Devanagari word in Latin letters as Nepali residents type it; other words give ''. A word ending in a
+    bare consonant (मिन, not a conjunct like र्न in गर्न, which keeps it) loses its inherent vowel: kokumin."""
+    if not any("\u0900" <= c <= "\u097f" for c in word):
+        return ""
+    latin = _NOT_LATIN.sub("", sanscript.transliterate(word, sanscript.DEVANAGARI, sanscript.ITRANS).lower())
+    bare_end = _DEVANAGARI_CONSONANT.search(word) and not (len(word) > 1 and word[-2] == "\u094d")
+    return latin[:-1] if bare_end and latin.endswith("a") and len(latin) > 2 else latin
 
 
 def _words(stop: frozenset[str]) -> Callable[[str], list[str]]:

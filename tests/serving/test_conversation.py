@@ -146,6 +146,30 @@ def test_an_unknown_matter_is_not_dragged_to_the_subject(index: ServingIndex) ->
     assert reply.type == "fallback" and reply.subject is None
 
 
+def test_a_place_or_a_person_no_faq_names_does_not_end_a_follow_up(index: ServingIndex) -> None:
+    """軽トラ and 奴 (やつ) are in no FAQ, but 持ち込み and 紙 hold the question to its subject."""
+    for subject, question in ((OVERSIZED, "自分で持ち込みもできる？軽トラあるんで"),
+                              ("safety-hazard-map", "紙のやつもらえる？")):
+        follow = ask(index, question, previous=subject)
+        assert follow.faq is not None and follow.faq.id == subject
+        assert ask(index, question).faq is None  # the subject made the difference
+
+
+def test_a_question_of_several_named_things_is_new_whatever_the_subject(index: ServingIndex) -> None:
+    """Its words are all common ones (税金, コンビニ), but together they name a matter of its own."""
+    question = "税金をコンビニで払いたい"
+    alone = ask(index, question)
+    assert alone.faq is not None and alone.faq.id != "procedures-konbini-juminhyo"
+    assert ask(index, question, previous="procedures-konbini-juminhyo").faq == alone.faq
+
+
+def test_saying_the_matter_changes_starts_afresh(index: ServingIndex) -> None:
+    weeds = "話変わるけど、隣の空き地の草がぼうぼうで困ってる"
+    changed = ask(index, weeds, previous="safety-consumer-consultation")
+    assert changed.faq is not None and changed.faq.id == ask(index, weeds).faq.id == "environment-vacant-lot-weeds"
+    assert talk.new_subject("By the way, how do I register my dog?") and not talk.new_subject("必要なものは？")
+
+
 def test_an_unpublished_previous_id_starts_afresh(index: ServingIndex) -> None:
     assert ask(index, "必要なものは？", previous="no-such-faq") == ask(index, "必要なものは？")
 

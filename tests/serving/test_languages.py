@@ -55,8 +55,8 @@ def test_an_off_topic_question_is_declined_in_its_language_with_the_foreign_resi
 
 
 @pytest.mark.parametrize(("question", "lang"), [
-    ("明天天气怎么样？", "zh"), ("내일 날씨 어때요?", "ko"), ("Ngày mai thời tiết thế nào?", "vi"), ("Uulan ba bukas?", "tl"),
-    ("भोलि पानी पर्छ?", "ne"), ("Vai chover amanhã?", "pt"),
+    ("明天天气怎么样？", "zh"), ("내일 날씨 어때요?", "ko"), ("Ngày mai thời tiết thế nào?", "vi"),
+    ("Uulan ba bukas?", "tl"), ("भोलि पानी पर्छ?", "ne"), ("Vai chover amanhã?", "pt"),
 ])
 def test_asking_about_the_weather_is_chatter_in_every_language(index: ServingIndex, question: str, lang: str) -> None:
     """In Nepali rain is 「water falls」 (पानी पर्छ): it must not find the FAQ on water or stockpiles."""
