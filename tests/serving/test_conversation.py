@@ -42,7 +42,7 @@ def ask(index: ServingIndex, question: str, previous: str | None = None) -> Repl
     ("Can I talk to a person?", "handoff"), ("担当者につないでください", "handoff"),
     ("もっと詳しく", "details"), ("くわしく教えて", "details"), ("tell me more", "details"),
     ("ばか", "chatter"), ("asdfgh", "chatter"), ("あああああ", "chatter"), ("？？？", "chatter"),
-    ("you are useless", "chatter"), ("好きな食べ物は？", "chatter"),
+    ("you are useless", "chatter"), ("好きな食べ物は？", "chatter"), ("今日めっちゃ暑くね？", "chatter"),
     # every language the bot speaks
     ("你好", "greeting"), ("谢谢！", "thanks"), ("我想和工作人员说话", "handoff"), ("안녕하세요", "greeting"),
     ("감사합니다", "thanks"), ("직원과 통화하고 싶어요", "handoff"), ("Xin chào", "greeting"), ("cảm ơn", "thanks"),
@@ -183,6 +183,13 @@ def test_a_request_for_a_person_gets_the_office_of_the_matter_in_hand(index: Ser
     named = ask(index, "税金のことで職員と直接話したい")  # not the FAQ on jobs at the city (職員)
     assert named.type == "handoff" and named.department.key in {"kazei", "shuzei"}
     assert ask(index, "ごみのことで担当者と話したい", previous=MOVING_IN).department.key == "clean"
+
+
+def test_an_urgent_request_for_a_call_gets_the_office_of_the_matter_in_hand(index: ServingIndex) -> None:
+    """緊急 says how soon, not what about: the water-leak answer's office, not the crisis-management office."""
+    leak = "living-water-leak"
+    reply = ask(index, "緊急なので電話番号を！", previous=leak)
+    assert reply.type == "handoff" and reply.department.key == index.faqs[leak].department
 
 
 def test_a_long_question_with_a_wish_for_a_call_is_answered(index: ServingIndex) -> None:
