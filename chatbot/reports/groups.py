@@ -27,10 +27,13 @@ DepartmentGuess = Callable[[Sequence[str]], str | None]
 
 @dataclass(frozen=True)
 class AnsweredNow:
-    """The FAQ with which the index serving now answers a question that went unanswered when asked."""
+    """The FAQ with which the index serving now answers a question that went unanswered when asked, or the
+    organisation other than the city it now names (``elsewhere``: departments.yaml ``elsewhere:``, key and
+    name): either way no FAQ needs writing."""
 
     faq_id: str
     question: str
+    elsewhere: bool = False
 
 
 # A question → the FAQ that answers it now, or None when it would still go unanswered.

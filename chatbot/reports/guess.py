@@ -24,7 +24,8 @@ def index_guess(serving: ServingIndex) -> DepartmentGuess:
     def guess(questions: Sequence[str]) -> str | None:
         votes: Counter[str] = Counter()
         for question in questions[:MAX_GUESS_QUESTIONS]:
-            if topic := serving.topics.named(question, serving.engine.analyzer.normalize):
+            topic = serving.topics.named(question, serving.engine.analyzer.normalize)
+            if topic is not None and not topic.outside:  # another organisation's matter: no office to vote for
                 votes[topic.department] += 1.0
                 continue
             hits = serving.engine.search(question, k=1)
@@ -37,10 +38,13 @@ def index_guess(serving: ServingIndex) -> DepartmentGuess:
 
 def index_answers(serving: ServingIndex, threshold: float) -> AnswerCheck:
     """Whether the serving index answers a question now, exactly as a citizen asking it would be answered
-    (`respond`: the top hit at ``threshold``, unless the question names a matter no FAQ covers)."""
+    (`respond`: the top hit at ``threshold``, unless the question names a matter no FAQ covers), or names the
+    organisation other than the city that handles it."""
 
     def answers(question: str) -> AnsweredNow | None:
         reply = respond(serving, question, threshold=threshold, suggest_threshold=threshold)
+        if reply.elsewhere is not None:
+            return AnsweredNow(reply.elsewhere.key, reply.elsewhere.name, elsewhere=True)
         return AnsweredNow(reply.faq.id, reply.faq.question) if reply.faq is not None else None
 
     return answers

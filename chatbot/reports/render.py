@@ -11,6 +11,7 @@ import jinja2
 
 from chatbot.core import languages, messages
 from chatbot.reports.build import Report
+from chatbot.reports.groups import AnsweredNow
 
 
 def both(key: str, **values: object) -> str:
@@ -27,7 +28,7 @@ def pct(value: float) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("chatbot.reports"), autoescape=True,
                              extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined)
-    env.globals.update(both=both, text=messages.text, pct=pct)
+    env.globals.update(both=both, text=messages.text, pct=pct, answered_now_text=answered_now_text)
     return env
 
 
@@ -53,7 +54,7 @@ def csv_rows(report: Report) -> list[dict[str, object]]:
                          "id": " ".join(f for f, _ in g.faqs)})
             if g.answered_now:  # 「現在は…で回答しています」: the FAQ exists already, write none
                 rows.append({"section": f"{section}_answered_now", "group": number, "id": g.answered_now.faq_id,
-                             "question": messages.text("report_answered_now", question=g.answered_now.question)})
+                             "question": answered_now_text(g.answered_now)})
             rows += [{"section": f"{section}_question", "group": number, "question": q, "count": n}
                      for q, n in g.members]
     rows += [{"section": "department", "department": key or "", "department_name": name(key), "count": n}
@@ -66,6 +67,11 @@ def csv_rows(report: Report) -> list[dict[str, object]]:
         rows += [{"section": section, "id": r.faq_id, "question": r.question, "department": r.department,
                   "department_name": name(r.department), "updated": r.updated.isoformat()} for r in refs]
     return rows
+
+
+def answered_now_text(now: AnsweredNow) -> str:
+    """「現在は「…」で回答しています」, or for a matter another organisation handles, that it is now named."""
+    return messages.text("report_elsewhere_now" if now.elsewhere else "report_answered_now", question=now.question)
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV Injection"): `=`, `+`, `-`,

@@ -285,6 +285,27 @@ def test_groups_the_serving_index_answers_now_are_marked_and_get_no_draft(
     assert index_answers(serving, threshold=1.01)(PIN_FORGOT[0]) is None  # below the threshold: unanswered
 
 
+INHERITANCE_TAX = ["相続税の申告はいつまで", "相続税の申告期限", "相続税の申告はいつまでですか"]
+
+
+def test_matters_another_organisation_handles_are_marked_and_get_no_draft(
+        built: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
+    """相続税 is the tax office's: the report says the bot now names it, and drafts no FAQ for it."""
+    serving = load_current(built.index_dir)
+    turns = [turn(i % 3, question) for i, question in enumerate(INHERITANCE_TAX + FARMLAND)]
+    report = build_report(turns, kb, NOW, stale_days=365,
+                          answers_now=index_answers(serving, built.answer_threshold))
+    tax = next(g for g in report.unanswered if members(g) & set(INHERITANCE_TAX))
+    office = serving.kb.elsewhere["zeimusho"]
+    assert tax.answered_now == AnsweredNow("zeimusho", office.name, elsewhere=True)
+    assert f"現在は「{office.name}」の担当として案内しています" in render_html(report)
+    rows = list(csv.DictReader(io.StringIO(render_csv(report)[1:], newline="")))
+    assert [r["id"] for r in rows if r["section"] == "unanswered_answered_now"] == ["zeimusho"]
+    assert [load_draft(p, kb).question for p in draft_faqs(report, kb, tmp_path / "faq")] == [
+        next(g for g in report.unanswered if members(g) & set(FARMLAND)).representative]
+    assert index_guess(serving)(INHERITANCE_TAX) in kb.departments  # no vote for an organisation's key
+
+
 def load_draft(path: Path, kb: KnowledgeBase) -> FAQ:
     """A draft file as the loader reads it; it must load without errors."""
     faq = parse_faq_file(path, set(kb.departments), problems := [])
