@@ -264,14 +264,22 @@ def test_not_helpful_is_one_count_in_the_summary_the_section_and_the_log(week: R
 PIN_FORGOT = ["マイナンバーカードの暗証番号を忘れた", "暗証番号を忘れました", "マイナカード 暗証番号 忘れた"]
 
 
+def checked_against_the_index(built: Settings, kb: KnowledgeBase, questions: list[str]) -> Report:
+    """A report of ``questions`` (and the farmland ones no FAQ covers), asking the serving index about each group."""
+    turns = [turn(i % 3, question) for i, question in enumerate(questions + FARMLAND)]
+    return build_report(turns, kb, NOW, stale_days=365,
+                        answers_now=index_answers(load_current(built.index_dir), built.answer_threshold))
+
+
+def group_of(report: Report, questions: list[str]) -> QuestionGroup:
+    return next(g for g in report.unanswered if members(g) & set(questions))
+
+
 def test_groups_the_serving_index_answers_now_are_marked_and_get_no_draft(
         built: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
     serving = load_current(built.index_dir)
-    turns = [turn(i % 3, question) for i, question in enumerate(PIN_FORGOT + FARMLAND)]
-    report = build_report(turns, kb, NOW, stale_days=365,
-                          answers_now=index_answers(serving, built.answer_threshold))
-    pin = next(g for g in report.unanswered if members(g) & set(PIN_FORGOT))
-    farmland = next(g for g in report.unanswered if members(g) & set(FARMLAND))
+    report = checked_against_the_index(built, kb, PIN_FORGOT)
+    pin, farmland = group_of(report, PIN_FORGOT), group_of(report, FARMLAND)
     forgot = kb.faq("mynumber-pin-forgot")
     assert forgot is not None and pin.answered_now == AnsweredNow(forgot.id, forgot.question)
     assert farmland.answered_now is None
@@ -292,17 +300,15 @@ def test_matters_another_organisation_handles_are_marked_and_get_no_draft(
         built: Settings, kb: KnowledgeBase, tmp_path: Path) -> None:
     """相続税 is the tax office's: the report says the bot now names it, and drafts no FAQ for it."""
     serving = load_current(built.index_dir)
-    turns = [turn(i % 3, question) for i, question in enumerate(INHERITANCE_TAX + FARMLAND)]
-    report = build_report(turns, kb, NOW, stale_days=365,
-                          answers_now=index_answers(serving, built.answer_threshold))
-    tax = next(g for g in report.unanswered if members(g) & set(INHERITANCE_TAX))
+    report = checked_against_the_index(built, kb, INHERITANCE_TAX)
+    tax = group_of(report, INHERITANCE_TAX)
     office = serving.kb.elsewhere["zeimusho"]
     assert tax.answered_now == AnsweredNow("zeimusho", office.name, elsewhere=True)
     assert f"現在は「{office.name}」の担当として案内しています" in render_html(report)
     rows = list(csv.DictReader(io.StringIO(render_csv(report)[1:], newline="")))
     assert [r["id"] for r in rows if r["section"] == "unanswered_answered_now"] == ["zeimusho"]
     assert [load_draft(p, kb).question for p in draft_faqs(report, kb, tmp_path / "faq")] == [
-        next(g for g in report.unanswered if members(g) & set(FARMLAND)).representative]
+        group_of(report, FARMLAND).representative]
     assert index_guess(serving)(INHERITANCE_TAX) in kb.departments  # no vote for an organisation's key
 
 
