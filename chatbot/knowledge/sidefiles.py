@@ -25,7 +25,7 @@ DEPARTMENT_FIELDS = frozenset({"name", "phone", "email", "url", "location", "not
                                "year_end_closed", "topics", "i18n"})
 # An organisation other than the city (税務署, ハローワーク): no phone or hours of its own are kept, for
 # the knowledge base must not invent them; its website says.
-ELSEWHERE_FIELDS = frozenset({"name", "url", "note", "topics", "i18n"})
+ELSEWHERE_FIELDS = frozenset({"name", "url", "topics", "i18n"})
 OLD_NAME_FIELD = "name_en"  # before translations were keyed by language code under i18n:
 
 

@@ -7,7 +7,6 @@ citizens will see change: a second copy of the rule could drift and report the w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from chatbot.core import languages
@@ -16,6 +15,7 @@ from chatbot.search.engine import Hit
 from chatbot.search.foreign import own_analyzer
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
+from chatbot.text.base import JAPANESE_SCRIPT  # kana and kanji: what the main engine reads
 
 # Hits ranked per question: the top one decides, the ones behind it become a reply's suggestions.
 # Every caller ranks the same number because a hit's confidence depends on the runner-up's score.
@@ -26,7 +26,6 @@ CANDIDATES = 5
 # plain threshold, 0.972 with the margin).
 ENGLISH, ENGLISH_MARGIN = "en", 0.17
 ENGLISH_CAP = 0.95  # however high the threshold is set, an English question can still be answered
-JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji: what the main engine reads
 
 
 @dataclass(frozen=True)

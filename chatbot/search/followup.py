@@ -8,14 +8,13 @@ since context must never drag a clear new question back to the old subject.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from chatbot.core import languages
 from chatbot.knowledge import FAQ
 from chatbot.search.engine import Hit, SearchEngine
 from chatbot.search.topics import TopicIndex
-from chatbot.text.base import fold
+from chatbot.text.base import JAPANESE_SCRIPT, fold
 
 # A word in at least this share of FAQs names no matter by itself. The shares were tuned on the dev rows of
 # tests/eval/conversation.tsv, conversation2.tsv and conversation_dev.tsv (scripts/eval_kb.py).
@@ -27,7 +26,6 @@ SPECIFIC_SHARE = 0.3  # words in more FAQs than this (必要, 出来る) say not
 # on the dev rows of the conversation sets and on each FAQ's alt questions asked after two FAQs of other
 # offices (an answer the subject changes is a question dragged): docs/retrieval.md, "Conversation".
 NAMED_NOUNS = 2
-JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | None) -> bool:
@@ -44,9 +42,11 @@ def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | Non
 
 
 def names_things(engine: SearchEngine, question: str) -> bool:
-    """Whether the question holds at least NAMED_NOUNS nouns specific enough to say which FAQ answers it."""
-    return sum(0.0 < engine.word_share.get(m.form, 0.0) < SPECIFIC_SHARE
-               for m in engine.analyzer.analyze(question).morphemes if m.pos == "名詞") >= NAMED_NOUNS
+    """Whether the question holds at least NAMED_NOUNS different nouns specific enough to say which FAQ answers
+    it. The parts of a compound count apart (住民 and 票): counting runs of nouns as one thing instead kept as
+    many follow-ups and let more new questions be dragged (docs/retrieval.md, "Conversation")."""
+    nouns = {m.form for m in engine.analyzer.analyze(question).morphemes if m.pos == "名詞"}
+    return sum(0.0 < engine.word_share.get(noun, 0.0) < SPECIFIC_SHARE for noun in nouns) >= NAMED_NOUNS
 
 
 def own_words_first(engine: SearchEngine, faqs: Mapping[str, FAQ], question: str, subject: FAQ,
@@ -90,7 +90,7 @@ def keeps_words(engine: SearchEngine, question: str, faq_id: str) -> bool:
     nouns = [m.form for m in analysis.morphemes if m.pos == "名詞"]
     unknown = [noun for noun in nouns if noun not in engine.lexicon.vocabulary]
     anchored = any(noun in words and engine.word_share.get(noun, 1.0) < SPECIFIC_SHARE for noun in nouns)
-    if unknown and (not anchored or not all(JAPANESE.search(word) for word in unknown)):
+    if unknown and (not anchored or not all(JAPANESE_SCRIPT.search(word) for word in unknown)):
         return False
     return all(token in words or not 0.0 < engine.word_share.get(token, 0.0) < RARE_SHARE
                for token in analysis.tokens)

@@ -86,8 +86,12 @@ class ForeignIndex:
         if index is None:
             return None
         tokens = set(index.analyzer.tokens(question))
-        named = next((topic for words, topic in index.topics if words <= tokens), None)
-        return named if named is not None and not named.covered else None
+        named = next(((words, topic) for words, topic in index.topics if words <= tokens), None)
+        if named is not None and named[1].outside:  # a city matter named besides is the city's (chatbot.search.topics)
+            rest = tokens - named[0]
+            named = next(((words, topic) for words, topic in index.topics
+                          if not topic.outside and words <= rest), named)
+        return named[1] if named is not None and not named[1].covered else None
 
     def search(self, lang: str, question: str, k: int) -> list[Hit]:
         """The ``k`` best translated FAQs for ``question``, best first; empty for a language with none."""

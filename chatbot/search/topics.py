@@ -57,10 +57,21 @@ class TopicIndex:
         return cls(tuple(sorted(topics, key=lambda t: -len(t.form))))
 
     def named(self, question: str, normalize: Callable[[str], str]) -> Topic | None:
-        """The longest topic the question names, by spelling or, for kana, by reading."""
+        """The longest topic the question names, by spelling or, for kana, by reading. Another organisation's
+        matter yields to a city matter the rest of the question names: 「相続登記に使う住民票の除票」 asks
+        the city for a certificate, 「相続税の申告」 only the tax office."""
         text = normalize(question)
+        topic = self._longest(text)
+        if topic is not None and topic.outside:
+            rest = text.replace(topic.form, _SEP) if topic.form in text else text
+            city = self._longest(rest, city_only=True)
+            return city or topic
+        return topic
+
+    def _longest(self, text: str, city_only: bool = False) -> Topic | None:
         kana = to_katakana("".join(text.split()))
-        return next((t for t in self.topics if t.form in text or (t.reading and t.reading in kana)), None)
+        return next((t for t in self.topics if not (city_only and t.outside)
+                     and (t.form in text or (t.reading and t.reading in kana))), None)
 
     def unanswered(self, question: str, normalize: Callable[[str], str]) -> Topic | None:
         """A topic the question names that no FAQ covers: the knowledge base cannot answer it."""

@@ -186,9 +186,13 @@ def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subjec
     kb = index.kb
     suggestions: tuple[Suggestion, ...] = ()
     message = ""
+    elsewhere = None
     if kind == talk.HANDOFF:
         department = _matter_in_hand(index, question, subject, threshold) or department
-        message = messages.text("talk_handoff", lang, department=department.name_in(lang))
+        topic = index.topics.named(question, index.engine.analyzer.normalize)
+        elsewhere = kb.elsewhere.get(topic.department) if topic and topic.outside else None
+        message = (_elsewhere_message(elsewhere, lang) if elsewhere else  # 「相続税のことで職員と話したい」
+                   messages.text("talk_handoff", lang, department=department.name_in(lang)))
     elif kind == "details":
         if subject is None:
             message = messages.text("talk_details_no_subject", lang)
@@ -202,7 +206,7 @@ def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subjec
     if kind == "greeting":
         suggestions = _suggestions([index.faqs[i] for i in greeting_faqs if i in index.faqs][:MAX_SUGGESTIONS], lang)
     return Reply(type=kind, lang=lang, message=message, faq=None, confidence=0.0, suggestions=suggestions,
-                 online=(), department=department, subject=_subject(subject, lang))
+                 online=(), department=department, subject=_subject(subject, lang), elsewhere=elsewhere)
 
 
 def _matter_in_hand(index: ServingIndex, question: str, subject: FAQ | None, threshold: float) -> Department | None:

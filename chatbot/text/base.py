@@ -15,6 +15,7 @@ FUNCTION_WORD = "機能語"  # the part of speech given to English function word
 # Parts of speech that carry grammar, not topic: dropping them keeps BM25 and the dense model on content.
 STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "感動詞", FUNCTION_WORD})
 BREAK_POS = frozenset({"補助記号", "記号", "空白"})  # symbols and spaces end a run of kana
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _KATAKANA = re.compile(r"[ァ-ヶ]")
 _DROPPED = frozenset("PSZC")  # punctuation, symbols (emoji), separators and control characters

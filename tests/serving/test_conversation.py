@@ -164,10 +164,12 @@ def test_a_question_of_several_named_things_is_new_whatever_the_subject(index: S
 
 
 def test_saying_the_matter_changes_starts_afresh(index: ServingIndex) -> None:
-    weeds = "話変わるけど、隣の空き地の草がぼうぼうで困ってる"
-    changed = ask(index, weeds, previous="safety-consumer-consultation")
-    assert changed.faq is not None and changed.faq.id == ask(index, weeds).faq.id == "environment-vacant-lot-weeds"
+    """「必要なものは？」 alone follows on (test above); said to start another matter, it is read alone."""
+    changed = ask(index, "ところで、必要なものは？", previous=MOVING_IN)
+    assert changed.faq is None or changed.faq.id != MOVING_IN
     assert talk.new_subject("By the way, how do I register my dog?") and not talk.new_subject("必要なものは？")
+    # 違う県 (another prefecture) reads ちがうけん: a word of the question, not a new matter
+    assert not talk.new_subject("違う県に引っ越す場合は？", analyzer({}).analyze("違う県に引っ越す場合は？").reading)
 
 
 def test_an_unpublished_previous_id_starts_afresh(index: ServingIndex) -> None:

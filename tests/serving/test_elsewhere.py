@@ -54,6 +54,8 @@ def test_an_organisation_without_a_website_is_named_without_a_link(index: Servin
     ("運転免許証で住民票の写しを取れますか", None),  # a driving licence as identification is the city's matter
     ("マイナンバーカードをなくして遺失届を出しました。再発行は？", "mynumber-card-lost"),  # the longer city topic wins
     ("軽自動車税の納付書をなくした", None),  # 軽自動車税 (the city) holds 自動車税 (the prefecture)
+    ("軽自動車税種別割の納付書", None),  # and so does 軽自動車税種別割, longer than 自動車税種別割
+    ("相続登記に使う住民票の除票がほしい", None),  # a city matter named besides: the certificate is the city's
 ])
 def test_a_city_matter_mentioning_another_organisations_words_stays_with_the_city(
         index: ServingIndex, question: str, faq_id: str | None) -> None:
@@ -69,3 +71,21 @@ def test_bundled_organisations_have_every_language_and_no_phone(index: ServingIn
         assert set(place.names) == set(languages.CODES) - {languages.DEFAULT}, place.key
         assert place.topics and not place.phone and not place.location
         assert place.url is None or place.url.startswith("https://")
+
+
+def test_no_faq_question_in_any_language_is_sent_elsewhere(index: ServingIndex) -> None:
+    """Every question and alt question a published FAQ answers, in every language it has, stays with the city:
+    an organisation's topic that captures one is worded too broadly (zh 登记, "registration", took
+    「我怀孕了，去哪里登记」 to the Legal Affairs Bureau)."""
+    sent = [(faq.id, lang, question) for faq in index.kb.published
+            for lang, text in (("ja", faq), *faq.translations.items())
+            for question in (text.question, *text.alt_questions)
+            if ask(index, question, lang=lang).elsewhere is not None]
+    assert sent == []
+
+
+def test_asking_for_a_person_about_another_organisations_matter_names_it(index: ServingIndex) -> None:
+    reply = ask(index, "相続税のことで職員と話したい")
+    assert reply.type == "handoff" and reply.elsewhere is not None and reply.elsewhere.key == "zeimusho"
+    assert reply.message == messages.text("fallback_elsewhere", "ja", organisation=reply.elsewhere.name,
+                                          url=reply.elsewhere.url)

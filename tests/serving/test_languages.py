@@ -65,6 +65,11 @@ def test_asking_about_the_weather_is_chatter_in_every_language(index: ServingInd
     assert reply.message == messages.text("talk_chatter", lang)
 
 
+def test_romanised_nepali_asking_whether_something_is_needed_is_no_weather(index: ServingIndex) -> None:
+    """「pani parcha」 is also "is … needed too": without a day it is a question, not rain."""
+    assert ask(index, "photo pani parcha?").type != "chatter"
+
+
 def test_an_faq_only_in_japanese_is_answered_in_japanese_saying_so(index: ServingIndex) -> None:
     reply = ask(index, "狂犬病预防注射在哪里打？")  # no Chinese translation; the kanji meet the Japanese FAQ
     assert (reply.lang, reply.faq.id if reply.faq else None) == ("zh", "environment-rabies-vaccine")
