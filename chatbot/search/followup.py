@@ -82,8 +82,8 @@ def keeps_words(engine: SearchEngine, question: str, faq_id: str) -> bool:
     """Whether the FAQ found with the subject still has every uncommon word of the question itself:
     one it lacks (「更新」 asked after an answer on the PIN) is a matter of its own, and so is a noun no
     FAQ knows (「株価」 after an answer on the My Number card is not about the card), unless the question
-    also shares a specific noun with that FAQ and the unknown noun is Japanese: 鹿児島 in 「本籍が鹿児島
-    なんですけど」 after an answer on 戸籍 is held to it by 本籍, and 家内, 旦那, 軽トラ say who or how, not
+    also shares a specific noun with that FAQ and the unknown noun is Japanese: 軽トラ in 「自分で持ち込みも
+    できる？軽トラあるんで」 after an answer on 粗大ごみ is held to it by 持ち込み, and 家内, 旦那 say who, not
     what. (English nouns no FAQ knows stay a new matter: "after-school care for my first grader".)"""
     words = engine.doc_words[engine.ids.index(faq_id)]
     analysis = engine.analyzer.analyze(question)

@@ -75,7 +75,7 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     suggestions = [index.faqs[h.id] for h in others if h.confidence >= suggest_threshold][:MAX_SUGGESTIONS]
     translated = own_analyzer(lang)
     desk = index.kb.foreign_desk
-    elsewhere = index.kb.elsewhere.get(topic.department) if topic and topic.outside and not faq else None
+    elsewhere = None if faq else _organisation(index, topic)
     message = (messages.text("answer_intro", lang) if faq else
                _elsewhere_message(elsewhere, lang) if elsewhere else
                messages.text("fallback_foreign", lang, desk=desk.name_in(lang)) if translated else
@@ -96,6 +96,11 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         subject=_subject(faq or kept, lang),
         elsewhere=elsewhere,
     )
+
+
+def _organisation(index: ServingIndex, topic: Topic | None) -> Department | None:
+    """The organisation other than the city that handles ``topic``, if another organisation does."""
+    return index.kb.elsewhere.get(topic.department) if topic is not None and topic.outside else None
 
 
 def _elsewhere_message(organisation: Department, lang: str) -> str:
@@ -189,8 +194,7 @@ def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subjec
     elsewhere = None
     if kind == talk.HANDOFF:
         department = _matter_in_hand(index, question, subject, threshold) or department
-        topic = index.topics.named(question, index.engine.analyzer.normalize)
-        elsewhere = kb.elsewhere.get(topic.department) if topic and topic.outside else None
+        elsewhere = _organisation(index, index.topics.named(question, index.engine.analyzer.normalize))
         message = (_elsewhere_message(elsewhere, lang) if elsewhere else  # 「相続税のことで職員と話したい」
                    messages.text("talk_handoff", lang, department=department.name_in(lang)))
     elif kind == "details":
