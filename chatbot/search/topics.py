@@ -5,8 +5,9 @@ The search engine always finds a nearest FAQ, and a question about 児童扶養�
 the FAQ for 児童手当 or 保育所 with most of its words covered. Staff know better: they list what each
 department handles. A question naming such a matter that no FAQ mentions gets the honest fallback
 with that department's contact, and any fallback naming a matter goes to its department rather
-than the switchboard. A matter another organisation handles (相続税: the tax office) is never answered
-with a city FAQ, however close one is: the citizen is told who handles it.
+than the switchboard. A matter another organisation handles (相続税: the tax office) is not answered with a
+city FAQ, however close one is, unless the question also names a city matter: the citizen is told who
+handles it.
 """
 
 from __future__ import annotations
