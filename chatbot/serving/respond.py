@@ -193,8 +193,9 @@ def _small_talk(index: ServingIndex, kind: str, question: str, lang: str, subjec
     message = ""
     elsewhere = None
     if kind == talk.HANDOFF:
-        department = _matter_in_hand(index, question, subject, threshold) or department
         elsewhere = _organisation(index, index.topics.named(question, index.engine.analyzer.normalize))
+        if elsewhere is None:  # no city office handles another organisation's matter: the card stays the in-hand one
+            department = _matter_in_hand(index, question, subject, threshold) or department
         message = (_elsewhere_message(elsewhere, lang) if elsewhere else  # 「相続税のことで職員と話したい」
                    messages.text("talk_handoff", lang, department=department.name_in(lang)))
     elif kind == "details":

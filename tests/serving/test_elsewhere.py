@@ -87,5 +87,6 @@ def test_no_faq_question_in_any_language_is_sent_elsewhere(index: ServingIndex) 
 def test_asking_for_a_person_about_another_organisations_matter_names_it(index: ServingIndex) -> None:
     reply = ask(index, "相続税のことで職員と話したい")
     assert reply.type == "handoff" and reply.elsewhere is not None and reply.elsewhere.key == "zeimusho"
+    assert reply.department.key == index.kb.default_department  # no city office handles 相続税
     assert reply.message == messages.text("fallback_elsewhere", "ja", organisation=reply.elsewhere.name,
                                           url=reply.elsewhere.url)
