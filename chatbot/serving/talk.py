@@ -152,14 +152,18 @@ def phrases() -> Phrases:
     def alternatives(kind: str) -> list[str]:
         return sorted({p for by_lang in data[kind].values() for p in by_lang}, key=len, reverse=True)
 
+    def anywhere(kind: str) -> re.Pattern[str]:
+        """One pattern matching any of the kind's phrases, searched anywhere in a message."""
+        return re.compile("|".join(f"(?:{p})" for p in alternatives(kind)))
+
     # Longest phrases first whatever their kind; a group per phrase, named after its kind (a group name
     # can be used only once).
     named = sorted(((p, kind) for kind in WHOLE_KINDS for p in alternatives(kind)), key=lambda i: -len(i[0]))
     return Phrases(kinds=Alternation.of([(p, f"{kind}_{n}") for n, (p, kind) in enumerate(named)]),
                    filler=Alternation.of([(p, "") for p in alternatives("filler")]),
-                   handoff=re.compile("|".join(f"(?:{p})" for p in alternatives(HANDOFF))),
+                   handoff=anywhere(HANDOFF),
                    handoff_words=tuple(alternatives("handoff_words")),
-                   new_subject=re.compile("|".join(f"(?:{p})" for p in alternatives("new_subject"))),
+                   new_subject=anywhere("new_subject"),
                    emoji={char: kind for kind, chars in data["emoji"].items() for char in chars})
 
 
