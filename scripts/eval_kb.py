@@ -66,9 +66,10 @@ DEMAND_FILES = tuple(ROOT / "tests" / "eval" / name for name in ("demand.tsv", "
 MULTILINGUAL_FILES = tuple(ROOT / "tests" / "eval" / name
                            for name in ("multilingual_dev.tsv", "multilingual_dev2.tsv", "multilingual_dev3.tsv",
                                         "multilingual.tsv"))
-# conversation_dev.tsv was written later for tuning only: all its rows are dev rows.
+# conversation_dev.tsv and conversation3_dev.tsv were written later for tuning only: all their rows are dev rows.
 CONVERSATION_FILES = tuple(ROOT / "tests" / "eval" / name
-                           for name in ("conversation.tsv", "conversation2.tsv", "conversation_dev.tsv"))
+                           for name in ("conversation.tsv", "conversation2.tsv", "conversation_dev.tsv",
+                                        "conversation3_dev.tsv"))
 DEV_ONLY = "_dev"  # a demand or conversation file whose name ends so is scored whole as dev
 
 

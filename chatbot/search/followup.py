@@ -109,14 +109,16 @@ def names_matter(engine: SearchEngine, question: str, faq_id: str, besides: str 
 
 
 def mentions_matter(engine: SearchEngine, topics: TopicIndex, question: str, among: str) -> bool:
-    """Whether the words of ``question`` whose reading lies in ``among`` (the part of a message small talk
-    does not explain, folded to hiragana) name something the city handles: a department topic, or an
-    uncommon noun some FAQ uses. 「ありがとう、ところで粗大ごみは？」 thanks, but asks about 粗大ごみ."""
+    """Whether the words of ``question`` whose reading or spelling lies in ``among`` (the part of a message
+    small talk does not explain, folded) name something the city handles: a department topic, or an
+    uncommon noun FAQs are tagged with (not 安心 in 「これで安心して手続きできます」). 「ありがとう、ところで
+    粗大ごみは？」 thanks, but asks about 粗大ごみ."""
     topic = topics.named(question, engine.analyzer.normalize)
-    if topic and fold(topic.reading or topic.form) in among:
+    if topic and (fold(topic.reading or topic.form) in among or fold(topic.form) in among):
         return True
-    return any(m.pos == "名詞" and 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
-               and fold(m.reading or m.form) in among for m in engine.analyzer.analyze(question).morphemes)
+    return any(m.pos == "名詞" and m.form in topics.tagged and 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
+               and (fold(m.reading or m.form) in among or fold(m.form) in among)
+               for m in engine.analyzer.analyze(question).morphemes)
 
 
 def with_subject(question: str, subject: FAQ) -> str:

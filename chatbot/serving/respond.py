@@ -116,16 +116,17 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
     """The kind of small talk the message is, if it is small talk and not a question with a greeting or a
     wish for a call attached. Small talk only the learned recogniser sees, which is less exact than the
     phrases, may turn a fallback into a small-talk reply but never takes an answer away, nor a follow-up's
-    subject (「それって無料？」 after an answer on the My Number card)."""
+    subject (「それって無料？」 after an answer on the My Number card), unless it is sure of its kind."""
     found = talk.recognise(question, analysis.reading)
     if found is None and not analysis.tokens and lang == languages.DEFAULT:
         return "chatter"  # はい, ええと: no word to search with (English questions can be all function words)
     if found is None:
-        found = _learned_kind(index, question, analysis)
+        found, sure = _learned_kind(index, question, analysis)
         if found is None:
             return None
-        searched = decide(index, question, threshold, previous=subject.id if subject else None, lang=lang)
-        if searched.answered or searched.subject is not None:
+        searched = None if sure else decide(index, question, threshold, previous=subject.id if subject else None,
+                                            lang=lang)
+        if searched is not None and (searched.answered or searched.subject is not None):
             return None
     if not found.whole and followup.mentions_matter(index.engine, index.topics, question, found.unexplained):
         return None  # a few words no phrase explains, and they name a matter: a question
@@ -136,20 +137,20 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
     return found.kind
 
 
-def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> talk.Recognised | None:
-    """What the learned recogniser makes of a message no phrase matched. No phrase explains any of it, so
-    a kind other than a request for a person must name no matter, known (「猫は？」 is not chatter) or not."""
-    if len(fold(question)) > talk.LONGEST:
-        return None
+def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> tuple[talk.Recognised | None, bool]:
+    """What the learned recogniser makes of a message no phrase matched, and whether it is sure. No phrase
+    explains any of it, so a kind other than a request for a person must name no matter, known (「猫は？」
+    is not chatter) or, unless the recogniser is sure, not."""
     model = learned_talk(index)
-    kind = model.kind(talk.form(question, analysis.reading)) if model else None
-    if kind is None:
-        return None
+    found = model.kind(talk.form(question, analysis.reading)) if model and len(fold(question)) <= talk.LONGEST else None
+    if found is None:
+        return None, False
+    kind, sure = found
     if kind == talk.HANDOFF:
-        return talk.Recognised(kind)
-    if any(m.pos == "名詞" and m.form not in index.engine.word_share for m in analysis.morphemes):
-        return None  # a noun no FAQ knows (財布を落としました) names a matter the knowledge base lacks
-    return talk.Recognised(kind, fold(analysis.reading) + fold(question))
+        return talk.Recognised(kind), sure
+    if not sure and any(m.pos == "名詞" and m.form not in index.engine.word_share for m in analysis.morphemes):
+        return None, False  # a noun no FAQ knows (財布を落としました) names a matter the knowledge base lacks
+    return talk.Recognised(kind, fold(analysis.reading) + fold(question)), sure
 
 
 def learned_talk(index: ServingIndex) -> talk.Learned | None:

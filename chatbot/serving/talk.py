@@ -20,6 +20,7 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
+from chatbot.core import languages
 from chatbot.text.base import fold, normalize, to_hiragana
 
 _FILE = Path(__file__).with_name("smalltalk.yaml")
@@ -27,10 +28,17 @@ _EXAMPLES = Path(__file__).with_name("smalltalk_examples.tsv")
 QUESTION = "question"  # the examples' label for a city question that only looks like small talk
 # The learned recogniser's least probability for a kind, tuned on the dev rows of tests/eval/conversation*.tsv.
 MIN_PROBABILITY = 0.5
+# From this probability on its kind is sure: no question in the dev rows of the conversation and demand sets
+# (1,374 of them) reached it (the highest, 「電話だけで相談してもいいですか」, 0.78), while 60 % of their small talk
+# did. A sure kind stands even where a follow-up reading found an answer (「ありがとうございました。これで
+# 安心して手続きできます」 after an answer on 出生届) or a word no FAQ knows (恋人いるの？).
+SURE_PROBABILITY = 0.85
 # Reply kinds a message must consist of. When it holds several, the kind explaining most of it wins
 # ("you're kinda dumb huh" is chatter, not a wish for details); on a tie, the first here ("hello, thanks").
 WHOLE_KINDS = ("details", "thanks", "chatter", "greeting")
 HANDOFF = "handoff"
+CLOSINGS = ("thanks", "greeting")  # kinds a statement may follow (the `asking` words in smalltalk.yaml)
+CLOSING_CHARS = 4  # ... when their phrases explain this many characters: "hi" is also the start of "hike"
 KINDS = (*WHOLE_KINDS, HANDOFF)
 _MASHED = re.compile(r"(.)\1{2,}")  # one key held down: あああああ, ?????, wwww
 LONGEST = 120  # folded characters; small talk is short, and a longer message is read as a question
@@ -89,11 +97,15 @@ class Phrases:
     handoff: re.Pattern[str]  # anywhere in the folded message
     handoff_words: tuple[str, ...]  # as written: the analyzer that reads questions turns them into its words
     new_subject: re.Pattern[str]  # anywhere in the folded message: 「話変わるけど」, "by the way"
+    asking: re.Pattern[str]  # anywhere in the folded message: どこ, いつ, "how much"
+    asking_languages: frozenset[str]  # the languages whose asking words are listed
+    closing_end: re.Pattern[str]  # thanks or a greeting ending the message
     emoji: dict[str, str]  # a message of nothing but emoji: 🙏 thanks, 👋 greets (characters → kind)
 
-    def recognise(self, form: str) -> Recognised | None:
+    def recognise(self, form: str, asks: bool = False) -> Recognised | None:
         """The small-talk kind of a folded message: a request for a person anywhere in it, one key held
-        down, or phrases and filler explaining (nearly) all of it."""
+        down, or phrases and filler explaining (nearly) all of it, or thanks or a greeting followed by a
+        statement (``asks``: the message, in any of its spellings, asks something)."""
         if self.handoff.search(form):
             return Recognised(HANDOFF)
         if _MASHED.fullmatch(form):
@@ -102,9 +114,28 @@ class Phrases:
             return None
         unexplained, weak, chars = self._parse(form)
         kind = max((k for k in WHOLE_KINDS if chars.get(k)), key=lambda k: chars[k], default=None)
-        if kind is None or (unexplained and len(unexplained) + weak > max(2, UNEXPLAINED * len(form))):
+        if kind is None or (unexplained and len(unexplained) + weak > max(2, UNEXPLAINED * len(form))
+                            and not (chars[kind] >= CLOSING_CHARS and self._states(kind, form, asks))):
             return None
         return Recognised(kind, unexplained)
+
+    def _states(self, kind: str, form: str, asks: bool) -> bool:
+        """Whether a message of thanks or a greeting with more words states something rather than ask:
+        「さっそく明日行ってみます」. Whether the words name a matter is for the caller to see."""
+        return kind in CLOSINGS and not asks and self._opens_or_closes(form)
+
+    def asks(self, form: str) -> bool:
+        """Whether a folded message holds a word that asks (どこ, "how much") or ends in か."""
+        return bool(self.asking.search(form)) or form.endswith(("か", "かな", "かしら"))
+
+    def _opens_or_closes(self, form: str) -> bool:
+        """Whether thanks or a greeting of CLOSING_CHARS or more starts or ends the message, as they do in
+        speech: one inside it is likely part of a word ("hallo" in "city hall opening hours")."""
+        first = self.kinds.match(form, 0)
+        if first and first.lastgroup and first.lastgroup.rsplit("_", 1)[0] in CLOSINGS and first.end() >= CLOSING_CHARS:
+            return True
+        last = self.closing_end.search(form)
+        return last is not None and last.end() - last.start() >= CLOSING_CHARS
 
     def _parse(self, form: str) -> tuple[str, int, dict[str, int]]:
         """The reading of the message that leaves the fewest characters unexplained: dynamic programming
@@ -164,6 +195,9 @@ def phrases() -> Phrases:
                    handoff=anywhere(HANDOFF),
                    handoff_words=tuple(alternatives("handoff_words")),
                    new_subject=anywhere("new_subject"),
+                   asking=anywhere("asking"),
+                   asking_languages=frozenset(data["asking"]),
+                   closing_end=re.compile("(?:" + "|".join(p for kind in CLOSINGS for p in alternatives(kind)) + ")$"),
                    emoji={char: kind for kind, chars in data["emoji"].items() for char in chars})
 
 
@@ -178,7 +212,10 @@ def recognise(text: str, reading: str = "") -> Recognised | None:
         kinds = [kind for char in marks if (kind := phrases().emoji.get(char))]
         kind = max(kinds, key=kinds.count, default="chatter")
         return Recognised(kind if kinds.count(kind) * 2 > len(marks) else "chatter")
-    found = [r for form in (surface, fold(reading)) if form and (r := phrases().recognise(form))]
+    forms = [form for form in (surface, fold(reading)) if form]
+    asks = ("?" in text or "？" in text or languages.detect(text) not in phrases().asking_languages
+            or any(phrases().asks(form) for form in forms))
+    found = [r for form in forms if (r := phrases().recognise(form, asks))]
     return next((r for r in found if r.whole), found[0] if found else None)
 
 
@@ -204,13 +241,14 @@ class Learned:
         self._weights, self._intercept = np.ascontiguousarray(model.coef_.T), model.intercept_
         self._kinds = [str(kind) for kind in model.classes_]
 
-    def kind(self, form: str) -> str | None:
-        """The small-talk kind of a message (as `form` spells it), if it is likely small talk at all."""
+    def kind(self, form: str) -> tuple[str, bool] | None:
+        """The small-talk kind of a message (as `form` spells it), if it is likely small talk at all, and
+        whether it is sure (SURE_PROBABILITY)."""
         scores = np.asarray(self._vectorizer.transform([form]) @ self._weights)[0] + self._intercept
         likelihood = 1.0 / (1.0 + np.exp(-scores))  # one-vs-rest, normalised as SGDClassifier.predict_proba does
         best = int(likelihood.argmax())
-        kind = self._kinds[best]
-        return kind if kind != QUESTION and likelihood[best] / likelihood.sum() >= MIN_PROBABILITY else None
+        kind, probability = self._kinds[best], likelihood[best] / likelihood.sum()
+        return (kind, probability >= SURE_PROBABILITY) if kind != QUESTION and probability >= MIN_PROBABILITY else None
 
 
 def form(text: str, reading: str) -> str:

@@ -81,6 +81,28 @@ def test_questions_are_not_small_talk(text: str) -> None:
     assert recognise(text, analyzer({}).analyze(text).reading) is None
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    ("ありがとうございました。これで安心して手続きできます", "thanks"),
+    ("ご丁寧にありがとうございます。さっそく明日行ってみます", "thanks"),
+    ("Great, I will go to city hall tomorrow. Thanks.", "thanks"),
+    ("Thank you very much for your kind help.", "thanks"),
+    ("ありがとうございます。でも明日は行けないかな", None),  # ends asking
+    ("ありがとうございました。明日は行けないのですが？", None),  # a question mark
+    ("ありがとう、それで何を持っていけば", None), ("Thanks. How much does it cost", None),  # asking words
+    ("city hall opening hours", None),  # "hallo" inside words neither opens nor closes it
+    ("Cảm ơn, tôi muốn xin giấy juminhyo", None),  # no asking words known for Vietnamese: the usual limit
+])
+def test_thanks_or_a_greeting_with_a_statement_is_small_talk(text: str, kind: str | None) -> None:
+    found = recognise(text, analyzer({}).analyze(text).reading)
+    assert (found.kind if found else None) == kind
+
+
+def test_a_statement_after_thanks_naming_a_matter_is_a_question(index: ServingIndex) -> None:
+    statement = "ありがとうございました。これで安心して手続きできます"  # 安心 is in one FAQ's tags: no matter
+    assert ask(index, statement, previous="family-birth-notification").type == "thanks"
+    assert ask(index, "ありがとうございます。あと粗大ごみも出したいです").type in ("answer", "fallback")
+
+
 @pytest.mark.parametrize(("text", "kind"), [("ねむたい", "chatter"), ("can a human help me", "handoff")])
 def test_small_talk_no_phrase_foresaw_is_learned_from_examples(index: ServingIndex, text: str, kind: str) -> None:
     assert recognise(text, analyzer({}).analyze(text).reading) is None  # no phrase knows it
@@ -102,12 +124,21 @@ def test_small_talk_still_works_when_the_recogniser_cannot_be_trained(index: Ser
 
 def test_what_only_the_learned_recogniser_calls_small_talk_stays_a_question(index: ServingIndex) -> None:
     model, reading = learned_talk(index), analyzer({}).analyze
-    assert model.kind(talk.form("猫は？", reading("猫は？").reading)) == "chatter"
+    assert model.kind(talk.form("猫は？", reading("猫は？").reading))[0] == "chatter"
     assert ask(index, "猫は？").type in ("answer", "fallback")  # it names a matter: a question
     free = "それって無料？"
-    assert model.kind(talk.form(free, reading(free).reading)) == "details"
+    assert model.kind(talk.form(free, reading(free).reading))[0] == "details"
     follow = ask(index, free, previous="mynumber-card-apply")  # the subject gets it an answer
     assert follow.type in ("answer", "fallback") and follow.subject is not None
+
+
+def test_small_talk_the_learned_recogniser_is_sure_of_stands_against_a_follow_up(index: ServingIndex) -> None:
+    model, reading = learned_talk(index), analyzer({}).analyze
+    text = "電話で聞いたほうが早そう。番号は？"
+    assert recognise(text, reading(text).reading) is None
+    assert model.kind(talk.form(text, reading(text).reading)) == ("handoff", True)
+    reply = ask(index, text, previous="welfare-shintai-techo")  # read with the subject, an FAQ would answer it
+    assert reply.type == "handoff" and reply.department.key == "shogaisha"
 
 
 def test_the_small_talk_examples_are_blind_and_cover_every_kind() -> None:
