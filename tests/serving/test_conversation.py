@@ -53,6 +53,9 @@ def ask(index: ServingIndex, question: str, previous: str | None = None) -> Repl
     ("市役所の電話番号", "handoff"), ("電話番号おしえて", "handoff"),
     ("👍🙏", "thanks"), ("❤️", "thanks"), ("🙇‍♂️", "thanks"), ("👋", "greeting"), ("🤔💦", "chatter"),
     ("😡😡😡👍", "chatter"), ("ごめんください", "greeting"),
+    # the official page of the last answer is its details
+    ("公式のページはありますか", "details"), ("市のホームページのどこに載ってる？", "details"),
+    ("Is there an official page for this?", "details"), ("source?", "details"),
 ])
 def test_small_talk_is_recognised(text: str, kind: str) -> None:
     found = recognise(text, analyzer({}).analyze(text).reading)
@@ -76,6 +79,7 @@ def test_a_few_words_no_phrase_explains_are_tolerated(text: str, kind: str) -> N
     "What is the phone number of the city office?", "子ども", "子どもは？", "今日はお休みですか？", "それでいいの？",
     "返事は？", "チャットボットの使い方", "Can I apply for a My Number card in person?",
     "消費者トラブルは誰に相談すればいい？", "How do I change the phone number I registered?",
+    "市のホームページで申請できますか", "ホームページに載っている手数料はいくら？",
 ])
 def test_questions_are_not_small_talk(text: str) -> None:
     assert recognise(text, analyzer({}).analyze(text).reading) is None
@@ -219,10 +223,12 @@ def test_a_request_for_a_person_gets_the_office_of_the_matter_in_hand(index: Ser
 
 
 def test_an_urgent_request_for_a_call_gets_the_office_of_the_matter_in_hand(index: ServingIndex) -> None:
-    """緊急 says how soon, not what about: the water-leak answer's office, not the crisis-management office."""
+    """緊急 says how soon, 何番 which number, not what about: the water-leak answer's office, not the
+    crisis-management office or the switchboard."""
     leak = "living-water-leak"
-    reply = ask(index, "緊急なので電話番号を！", previous=leak)
-    assert reply.type == "handoff" and reply.department.key == index.faqs[leak].department
+    for text in ("緊急なので電話番号を！", "すぐ電話したいです。何番にかければいい？"):
+        reply = ask(index, text, previous=leak)
+        assert reply.type == "handoff" and reply.department.key == index.faqs[leak].department
 
 
 def test_a_long_question_with_a_wish_for_a_call_is_answered(index: ServingIndex) -> None:
