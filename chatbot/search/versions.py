@@ -35,7 +35,8 @@ from chatbot.search.foreign import ForeignIndex, own_analyzer
 from chatbot.search.topics import TopicIndex
 from chatbot.text import analyzer
 
-FORMAT = 4  # 3: translations keyed by language code in knowledge.json; 4: organisations elsewhere
+# 3: translations keyed by language code in knowledge.json; 4: organisations elsewhere; 5: each FAQ's question words
+FORMAT = 5
 MANIFEST = "manifest.json"
 PIN = "pinned"
 

@@ -115,8 +115,8 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
                subject: FAQ | None) -> str | None:
     """The kind of small talk the message is, if it is small talk and not a question with a greeting or a
     wish for a call attached. Small talk only the learned recogniser sees, which is less exact than the
-    phrases, may turn a fallback into a small-talk reply but never takes an answer away, nor a follow-up's
-    subject (「それって無料？」 after an answer on the My Number card), unless it is sure of its kind."""
+    phrases, may turn a fallback into a small-talk reply but never takes an answer away, nor, unless it is
+    sure of its kind, a follow-up's subject (「それって無料？」 after an answer on the My Number card)."""
     found = talk.recognise(question, analysis.reading)
     if found is None and not analysis.tokens and lang == languages.DEFAULT:
         return "chatter"  # はい, ええと: no word to search with (English questions can be all function words)
@@ -124,9 +124,9 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
         found, sure = _learned_kind(index, question, analysis)
         if found is None:
             return None
-        searched = None if sure else decide(index, question, threshold, previous=subject.id if subject else None,
-                                            lang=lang)
-        if searched is not None and (searched.answered or searched.subject is not None):
+        searched = decide(index, question, threshold, previous=None if sure or subject is None else subject.id,
+                          lang=lang)
+        if searched.answered or searched.subject is not None:
             return None
     if not found.whole and followup.mentions_matter(index.engine, index.topics, question, found.unexplained):
         return None  # a few words no phrase explains, and they name a matter: a question

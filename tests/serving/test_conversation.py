@@ -198,6 +198,13 @@ def test_a_question_of_several_named_things_is_new_whatever_the_subject(index: S
     assert ask(index, question, previous="procedures-konbini-juminhyo").faq == alone.faq
 
 
+def test_a_question_whose_named_things_the_subject_asks_about_follows_on(index: ServingIndex) -> None:
+    """申し込み and ネット are two specific nouns, but the 粗大ごみ FAQ's own questions name both."""
+    question = "申し込みはネットでできますか"
+    assert ask(index, question).faq.id != OVERSIZED
+    assert ask(index, question, previous=OVERSIZED).faq.id == OVERSIZED
+
+
 def test_saying_the_matter_changes_starts_afresh(index: ServingIndex) -> None:
     """「必要なものは？」 alone follows on (test above); said to start another matter, it is read alone."""
     changed = ask(index, "ところで、必要なものは？", previous=MOVING_IN)
