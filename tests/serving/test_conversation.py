@@ -130,10 +130,10 @@ def test_what_only_the_learned_recogniser_calls_small_talk_stays_a_question(inde
     model, reading = learned_talk(index), analyzer({}).analyze
     assert model.kind(talk.form("猫は？", reading("猫は？").reading))[0] == "chatter"
     assert ask(index, "猫は？").type in ("answer", "fallback")  # it names a matter: a question
-    free = "それって無料？"
-    assert model.kind(talk.form(free, reading(free).reading))[0] == "details"
-    follow = ask(index, free, previous="mynumber-card-apply")  # the subject gets it an answer
-    assert follow.type in ("answer", "fallback") and follow.subject is not None
+    free = "誰が直してくれるの？"
+    assert model.kind(talk.form(free, reading(free).reading)) == ("chatter", False)
+    follow = ask(index, free, previous="living-streetlight-out")  # the subject gets it an answer
+    assert follow.type == "answer" and follow.subject is not None
 
 
 def test_small_talk_the_learned_recogniser_is_sure_of_stands_against_a_follow_up(index: ServingIndex) -> None:
