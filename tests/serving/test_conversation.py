@@ -51,6 +51,10 @@ def ask(index: ServingIndex, question: str, previous: str | None = None) -> Repl
     ("Quero falar com um atendente", "handoff"),
     # asking for a number is asking for a call: the contact card answers it, open now or not
     ("市役所の電話番号", "handoff"), ("電話番号おしえて", "handoff"),
+    ("What is the phone number of the city office?", "handoff"), ("phone number?", "handoff"),
+    ("I'd like to visit the office in person, which counter?", "handoff"),
+    ("This is too complicated. Human please", "handoff"),
+    ("nice weather today isn't it", "chatter"), ("明日って雨降る？", "chatter"), ("寒くなってきたねぇ", "chatter"),
     ("👍🙏", "thanks"), ("❤️", "thanks"), ("🙇‍♂️", "thanks"), ("👋", "greeting"), ("🤔💦", "chatter"),
     ("😡😡😡👍", "chatter"), ("ごめんください", "greeting"),
     # the official page of the last answer is its details
@@ -76,7 +80,7 @@ def test_a_few_words_no_phrase_explains_are_tolerated(text: str, kind: str) -> N
     "ありがとう。ところで粗大ごみは？", "職員採用試験について", "粗大ごみの出し方", "電話番号を変更したい",
     "必要なものは？", "住民票", "登録した電話番号が変わりました", "こんにちは、転入届はどこで出せますか",
     "明日の天気は分かりますか", "野良猫が庭にふんをして困っています", "What can you do?",
-    "What is the phone number of the city office?", "子ども", "子どもは？", "今日はお休みですか？", "それでいいの？",
+    "I got a call from a strange phone number", "子ども", "子どもは？", "今日はお休みですか？", "それでいいの？",
     "返事は？", "チャットボットの使い方", "Can I apply for a My Number card in person?",
     "消費者トラブルは誰に相談すればいい？", "How do I change the phone number I registered?",
     "市のホームページで申請できますか", "ホームページに載っている手数料はいくら？",
