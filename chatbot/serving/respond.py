@@ -92,7 +92,7 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         confidence=round(top.confidence, 4) if top else 0.0,
         suggestions=_suggestions(suggestions, lang),
         online=_online_links(([faq] if faq else []) + suggestions, index, lang),
-        department=_likely_department(index, faq or kept, top, topic, suggest_threshold, desk if translated else None),
+        department=_likely_department(index, faq or kept, hits, topic, suggest_threshold, desk if translated else None),
         subject=_subject(faq or kept, lang),
         elsewhere=elsewhere,
     )
@@ -251,13 +251,16 @@ def _subject(faq: FAQ | None, lang: str) -> Suggestion | None:
     return Suggestion(faq.id, faq.text(lang)[1].question) if faq else None
 
 
-def _likely_department(index: ServingIndex, faq: FAQ | None, top: Hit | None, topic: Topic | None,
+def _likely_department(index: ServingIndex, faq: FAQ | None, hits: tuple[Hit, ...], topic: Topic | None,
                        floor: float, desk: Department | None = None) -> Department:
-    """The answered FAQ's office; else the one handling the matter the question names; else the top
-    candidate's if it is at all likely; else ``desk`` (foreign residents' questions) or the switchboard."""
+    """The answered FAQ's office; else the one handling the matter the question names; else that of the
+    best-ranked candidate that is at all likely (the first the reply suggests: "How do I throw away an old
+    fridge?" ranks an FAQ on spray cans first, unlikely, and suggests three FAQs of the clean centre); else
+    ``desk`` (foreign residents' questions) or the switchboard."""
     kb = index.kb
-    if faq is None and topic is None and top is not None and top.confidence >= floor:
-        faq = index.faqs[top.id]
+    likely = next((hit for hit in hits if hit.confidence >= floor), None)
+    if faq is None and topic is None and likely is not None:
+        faq = index.faqs[likely.id]
     key = faq.department if faq else topic.department if topic else None
     return kb.departments.get(key or "") or desk or kb.departments[kb.default_department]
 

@@ -233,6 +233,14 @@ def test_a_request_for_a_person_gets_the_office_of_the_matter_in_hand(index: Ser
     assert ask(index, "ごみのことで担当者と話したい", previous=MOVING_IN).department.key == "clean"
 
 
+def test_a_fallback_goes_to_the_office_of_the_faqs_it_suggests(index: ServingIndex) -> None:
+    """The top hit (spray cans) is unlikely; the FAQs suggested behind it are the clean centre's, and so is the
+    contact, not the switchboard's."""
+    reply = ask(index, "How do I throw away an old fridge?")
+    assert reply.type == "fallback" and reply.suggestions
+    assert reply.department.key == index.faqs[reply.suggestions[0].id].department != index.kb.default_department
+
+
 def test_an_urgent_request_for_a_call_gets_the_office_of_the_matter_in_hand(index: ServingIndex) -> None:
     """緊急 says how soon, 何番 which number, not what about: the water-leak answer's office, not the
     crisis-management office or the switchboard."""
