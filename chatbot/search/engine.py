@@ -128,8 +128,8 @@ def _joined(parts: Sequence[Analysis]) -> Analysis:
 class SearchEngine:
     def __init__(self, analyzer: Analyzer, ids: list[str], channels: dict[str, BM25Channel], index: faiss.Index,
                  row_doc: np.ndarray, row_is_answer: np.ndarray, doc_words: list[frozenset[str]],
-                 question_words: list[frozenset[str]], lexicon: ReadingLexicon, encoder: Encoder,
-                 params: EngineParams, model_name: str, model_hash: str, model_path: Path):
+                 lexicon: ReadingLexicon, encoder: Encoder, params: EngineParams, model_name: str, model_hash: str,
+                 model_path: Path):
         self.analyzer = analyzer
         self.lexicon = lexicon
         self.ids = ids
@@ -138,7 +138,6 @@ class SearchEngine:
         self.row_doc = row_doc
         self.row_is_answer = row_is_answer
         self.doc_words = doc_words
-        self.question_words = question_words  # of each FAQ's questions and tags: what it is about, not in passing
         self.encoder = encoder
         self.params = params
         self.model_name = model_name
@@ -184,11 +183,10 @@ class SearchEngine:
         if not index.is_trained:
             index.train(vectors)
         index.add(vectors)
-        question_words = [frozenset(f.question.tokens) for f in fields]
-        doc_words = [words | frozenset(f.answer.tokens) for words, f in zip(question_words, fields, strict=True)]
+        doc_words = [frozenset(f.question.tokens) | frozenset(f.answer.tokens) for f in fields]
         lexicon = ReadingLexicon.build(text.morphemes for f in fields for text in f.texts)
         return cls(analyzer, [d.id for d in docs], channels, index, np.array(row_doc, dtype=np.int64),
-                   np.array(row_is_answer, dtype=bool), doc_words, question_words, lexicon, encoder, params, model_name,
+                   np.array(row_is_answer, dtype=bool), doc_words, lexicon, encoder, params, model_name,
                    hash_directory(model_path), model_path)
 
     def save(self, directory: Path) -> None:
@@ -207,8 +205,7 @@ class SearchEngine:
             model_ref = "model"
         else:
             model_ref = str(self.model_path.resolve())
-        manifest = {"ids": self.ids, "doc_words": [sorted(w) for w in self.doc_words],
-                    "question_words": [sorted(w) for w in self.question_words], "model": model_ref,
+        manifest = {"ids": self.ids, "doc_words": [sorted(w) for w in self.doc_words], "model": model_ref,
                     "model_name": self.model_name, "model_hash": self.model_hash, "params": self.params.to_json()}
         (directory / ENGINE_FILE).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         (directory / LEXICON_FILE).write_text(json.dumps(self.lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
@@ -223,8 +220,7 @@ class SearchEngine:
         lexicon = ReadingLexicon.from_json(json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8")),
                                            vocabulary=frozenset().union(*doc_words))
         return cls(analyzer, manifest["ids"], channels, faiss.read_index(str(directory / "faiss.index")),
-                   np.load(directory / "row_doc.npy"), np.load(directory / "row_is_answer.npy"), doc_words,
-                   [frozenset(w) for w in manifest["question_words"]], lexicon,
+                   np.load(directory / "row_doc.npy"), np.load(directory / "row_is_answer.npy"), doc_words, lexicon,
                    load_encoder(model_path),
                    EngineParams.from_json(manifest["params"]), manifest["model_name"], manifest["model_hash"],
                    model_path)

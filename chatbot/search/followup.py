@@ -36,26 +36,17 @@ def leans_on(engine: SearchEngine, question: str, subject: FAQ, alone: Hit | Non
     not answered on its own, or it names no matter (`follows_on`). ``alone`` is the hit that answers the
     question by itself, if one does."""
     if alone is not None and alone.id != subject.id and (
-            names_matter(engine, question, alone.id, besides=subject.id)
-            or names_things(engine, question, besides=subject.id)):
+            names_matter(engine, question, alone.id, besides=subject.id) or names_things(engine, question)):
         return False
     return alone is None or follows_on(engine, question, subject)
 
 
-def names_things(engine: SearchEngine, question: str, besides: str | None = None) -> bool:
+def names_things(engine: SearchEngine, question: str) -> bool:
     """Whether the question holds at least NAMED_NOUNS different nouns specific enough to say which FAQ answers
     it. The parts of a compound count apart (住民 and 票): counting runs of nouns as one thing instead kept as
-    many follow-ups and let more new questions be dragged (docs/retrieval.md, "Conversation"). With
-    ``besides`` (the conversation's subject), a Japanese question whose nouns that FAQ's questions and tags
-    all name is about it: 「申し込みはネットでできますか」 after an answer on 粗大ごみ, whose questions ask about
-    applying online, while 「税金をコンビニで払いたい」 after an answer on 住民票 at convenience stores names
-    税金 besides. (English stems are looser: "childcare" in an answer on nursery schools does not make
-    "after-school childcare" its matter.)"""
+    many follow-ups and let more new questions be dragged (docs/retrieval.md, "Conversation")."""
     nouns = {m.form for m in engine.analyzer.analyze(question).morphemes if m.pos == "名詞"}
-    specific = {noun for noun in nouns if 0.0 < engine.word_share.get(noun, 0.0) < SPECIFIC_SHARE}
-    own = (engine.question_words[engine.ids.index(besides)] if besides and JAPANESE_SCRIPT.search(question)
-           else frozenset())
-    return len(specific) >= NAMED_NOUNS and not specific <= own
+    return sum(0.0 < engine.word_share.get(noun, 0.0) < SPECIFIC_SHARE for noun in nouns) >= NAMED_NOUNS
 
 
 def own_words_first(engine: SearchEngine, faqs: Mapping[str, FAQ], question: str, subject: FAQ,
@@ -119,13 +110,13 @@ def names_matter(engine: SearchEngine, question: str, faq_id: str, besides: str 
 
 def mentions_matter(engine: SearchEngine, topics: TopicIndex, question: str, among: str) -> bool:
     """Whether the words of ``question`` whose reading or spelling lies in ``among`` (the part of a message
-    small talk does not explain, folded) name something the city handles: a department topic, or an
-    uncommon noun FAQs are tagged with (not 安心 in 「これで安心して手続きできます」). 「ありがとう、ところで
-    粗大ごみは？」 thanks, but asks about 粗大ごみ."""
+    small talk does not explain, folded: kana, or kanji as written) name something the city handles: a
+    department topic, or an uncommon noun some FAQ uses. 「ありがとう、ところで粗大ごみは？」 thanks, but asks
+    about 粗大ごみ."""
     topic = topics.named(question, engine.analyzer.normalize)
     if topic and (fold(topic.reading or topic.form) in among or fold(topic.form) in among):
         return True
-    return any(m.pos == "名詞" and m.form in topics.tagged and 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
+    return any(m.pos == "名詞" and 0.0 < engine.word_share.get(m.form, 0.0) < COMMON_SHARE
                and (fold(m.reading or m.form) in among or fold(m.form) in among)
                for m in engine.analyzer.analyze(question).morphemes)
 

@@ -12,7 +12,6 @@ handles it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -20,10 +19,6 @@ from chatbot.knowledge import FAQ, KnowledgeBase
 from chatbot.text import BREAK_POS, Analyzer, Morpheme, to_katakana
 
 MIN_READING = 4  # kana; a shorter reading turns up inside unrelated kana questions
-# A noun in the tags of this many FAQs is a matter's name: tags are staff's words for what an FAQ is about
-# (粗大ごみ / 大きいごみ), and one FAQ's tag can be a passing word (安心). Tuned on the dev rows of
-# tests/eval/conversation*.tsv (small talk with a few words more, 「ありがとうございます。あと粗大ごみも」).
-TAGGED = 2
 _SEP = "\x1f"  # between words
 _FAQ_SEP = "\x1e"  # between FAQs
 
@@ -41,7 +36,6 @@ class Topic:
 @dataclass(frozen=True)
 class TopicIndex:
     topics: tuple[Topic, ...]  # longest first, so 児童扶養手当 wins over 手当
-    tagged: frozenset[str] = frozenset()  # nouns in the tags of at least TAGGED FAQs (the analyzer's forms)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, analyzer: Analyzer) -> TopicIndex:
@@ -61,11 +55,7 @@ class TopicIndex:
                 covered = not outside and (form in all_text or (run != _SEP and run in all_runs))
                 topics.append(Topic(word, department.key, form, kana if len(kana) >= MIN_READING else "", covered,
                                     outside))
-        tags = Counter(m.form for faq in kb.published for m in {m for tag in faq.tags
-                                                               for m in analyzer.analyze(tag).morphemes}
-                       if m.pos == "名詞")
-        return cls(tuple(sorted(topics, key=lambda t: -len(t.form))),
-                   frozenset(form for form, count in tags.items() if count >= TAGGED))
+        return cls(tuple(sorted(topics, key=lambda t: -len(t.form))))
 
     def named(self, question: str, normalize: Callable[[str], str]) -> Topic | None:
         """The longest topic the question names, by spelling or, for kana, by reading. Another organisation's

@@ -35,8 +35,7 @@ from chatbot.search.foreign import ForeignIndex, own_analyzer
 from chatbot.search.topics import TopicIndex
 from chatbot.text import analyzer
 
-# 3: translations keyed by language code in knowledge.json; 4: organisations elsewhere; 5: each FAQ's question words
-FORMAT = 5
+FORMAT = 4  # 3: translations keyed by language code in knowledge.json; 4: organisations elsewhere
 MANIFEST = "manifest.json"
 PIN = "pinned"
 

@@ -19,7 +19,6 @@ from chatbot.core import languages, messages
 from chatbot.knowledge import FAQ, Closure, Department, FaqText, hours
 from chatbot.search import followup
 from chatbot.search.decision import decide
-from chatbot.search.engine import Hit
 from chatbot.search.foreign import own_analyzer
 from chatbot.search.topics import Topic
 from chatbot.search.versions import ServingIndex
@@ -60,7 +59,7 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
     lang = lang or languages.detect(question)
     subject = index.faqs.get(previous or "")
     analysis = index.engine.analyzer.analyze(question)
-    kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold, subject)
+    kind = None if faq_id else _talk_kind(index, question, analysis, lang, threshold, suggest_threshold, subject)
     if kind is not None:
         kb = index.kb  # in a language of its own, the foreign residents' desk before the switchboard
         default = (kb.foreign_desk if own_analyzer(lang) else None) or kb.departments[kb.default_department]
@@ -92,7 +91,8 @@ def respond(index: ServingIndex, question: str, *, threshold: float, suggest_thr
         confidence=round(top.confidence, 4) if top else 0.0,
         suggestions=_suggestions(suggestions, lang),
         online=_online_links(([faq] if faq else []) + suggestions, index, lang),
-        department=_likely_department(index, faq or kept, hits, topic, suggest_threshold, desk if translated else None),
+        department=_likely_department(index, faq or kept, topic, suggestions[0] if suggestions else None,
+                                      desk if translated else None),
         subject=_subject(faq or kept, lang),
         elsewhere=elsewhere,
     )
@@ -111,12 +111,14 @@ def _elsewhere_message(organisation: Department, lang: str) -> str:
     return messages.text("fallback_elsewhere_no_link", lang, organisation=name)
 
 
-def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str, threshold: float,
+def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str, threshold: float, floor: float,
                subject: FAQ | None) -> str | None:
     """The kind of small talk the message is, if it is small talk and not a question with a greeting or a
     wish for a call attached. Small talk only the learned recogniser sees, which is less exact than the
     phrases, may turn a fallback into a small-talk reply but never takes an answer away, nor, unless it is
-    sure of its kind, a follow-up's subject (「それって無料？」 after an answer on the My Number card)."""
+    sure of its kind, a follow-up's subject (「誰が直してくれるの？」 after an answer on street lights). Thanks
+    followed by a statement is small talk only when the statement gets no answer and no FAQ it would suggest
+    (at least ``floor`` likely) and names no matter: 「ありがとう。でも道路の穴がまだ直っていません」 is a report."""
     found = talk.recognise(question, analysis.reading)
     if found is None and not analysis.tokens and lang == languages.DEFAULT:
         return "chatter"  # はい, ええと: no word to search with (English questions can be all function words)
@@ -127,6 +129,10 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
         searched = decide(index, question, threshold, previous=None if sure or subject is None else subject.id,
                           lang=lang)
         if searched.answered or searched.subject is not None:
+            return None
+    if found.stated:
+        searched = decide(index, question, threshold, lang=lang)
+        if searched.answered or searched.topic is not None or (searched.top and searched.top.confidence >= floor):
             return None
     if not found.whole and followup.mentions_matter(index.engine, index.topics, question, found.unexplained):
         return None  # a few words no phrase explains, and they name a matter: a question
@@ -140,7 +146,7 @@ def _talk_kind(index: ServingIndex, question: str, analysis: Analysis, lang: str
 def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> tuple[talk.Recognised | None, bool]:
     """What the learned recogniser makes of a message no phrase matched, and whether it is sure. No phrase
     explains any of it, so a kind other than a request for a person must name no matter, known (「猫は？」
-    is not chatter) or, unless the recogniser is sure, not."""
+    is not chatter) or not (「ガスが止まりました」 is no thanks, however sure)."""
     model = learned_talk(index)
     found = model.kind(talk.form(question, analysis.reading)) if model and len(fold(question)) <= talk.LONGEST else None
     if found is None:
@@ -148,7 +154,9 @@ def _learned_kind(index: ServingIndex, question: str, analysis: Analysis) -> tup
     kind, sure = found
     if kind == talk.HANDOFF:
         return talk.Recognised(kind), sure
-    if not sure and any(m.pos == "名詞" and m.form not in index.engine.word_share for m in analysis.morphemes):
+    if kind in (talk.THANKS, "greeting") and talk.asks(question, analysis.reading):
+        return None, False  # "Thanks, please tell me the fee" thanks, but asks
+    if any(m.pos == "名詞" and m.form not in index.engine.word_share for m in analysis.morphemes):
         return None, False  # a noun no FAQ knows (財布を落としました) names a matter the knowledge base lacks
     return talk.Recognised(kind, fold(analysis.reading) + fold(question)), sure
 
@@ -251,16 +259,15 @@ def _subject(faq: FAQ | None, lang: str) -> Suggestion | None:
     return Suggestion(faq.id, faq.text(lang)[1].question) if faq else None
 
 
-def _likely_department(index: ServingIndex, faq: FAQ | None, hits: tuple[Hit, ...], topic: Topic | None,
-                       floor: float, desk: Department | None = None) -> Department:
+def _likely_department(index: ServingIndex, faq: FAQ | None, topic: Topic | None, suggested: FAQ | None,
+                       desk: Department | None = None) -> Department:
     """The answered FAQ's office; else the one handling the matter the question names; else that of the
-    best-ranked candidate that is at all likely (the first the reply suggests: "How do I throw away an old
-    fridge?" ranks an FAQ on spray cans first, unlikely, and suggests three FAQs of the clean centre); else
-    ``desk`` (foreign residents' questions) or the switchboard."""
+    first FAQ the reply suggests ("How do I throw away an old fridge?" ranks an unlikely FAQ on spray cans
+    first and suggests three FAQs of the clean centre behind it); else ``desk`` (foreign residents'
+    questions) or the switchboard."""
     kb = index.kb
-    likely = next((hit for hit in hits if hit.confidence >= floor), None)
-    if faq is None and topic is None and likely is not None:
-        faq = index.faqs[likely.id]
+    if faq is None and topic is None:
+        faq = suggested
     key = faq.department if faq else topic.department if topic else None
     return kb.departments.get(key or "") or desk or kb.departments[kb.default_department]
 

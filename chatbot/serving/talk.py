@@ -31,15 +31,15 @@ MIN_PROBABILITY = 0.5
 # From this probability on its kind is sure: no question among the dev rows of the conversation and demand sets
 # (1,374 of them) reached it (the highest, 「電話だけで相談してもいいですか」 read as a request for a person, 0.78),
 # while 68 % of their small talk did. A sure kind stands even where a follow-up reading found an answer
-# (「電話で聞いたほうが早そう。番号は？」 after an answer on 障害者手帳) or a word no FAQ knows (恋人いるの？),
-# though not where the message alone is answered.
+# (「電話で聞いたほうが早そう。番号は？」 after an answer on 障害者手帳), though not where the message alone is
+# answered.
 SURE_PROBABILITY = 0.8
 # Reply kinds a message must consist of. When it holds several, the kind explaining most of it wins
 # ("you're kinda dumb huh" is chatter, not a wish for details); on a tie, the first here ("hello, thanks").
 WHOLE_KINDS = ("details", "thanks", "chatter", "greeting")
 HANDOFF = "handoff"
-CLOSINGS = ("thanks", "greeting")  # kinds a statement may follow (the `asking` words in smalltalk.yaml)
-CLOSING_CHARS = 4  # ... when their phrases explain this many characters: "hi" is also the start of "hike"
+THANKS = "thanks"  # the one kind a statement may follow (see Phrases.recognise)
+THANKS_CHARS = 4  # ... when its phrases explain this many characters: "nice" is also the end of "police"
 KINDS = (*WHOLE_KINDS, HANDOFF)
 _MASHED = re.compile(r"(.)\1{2,}")  # one key held down: あああああ, ?????, wwww
 LONGEST = 120  # folded characters; small talk is short, and a longer message is read as a question
@@ -54,6 +54,7 @@ _MARKS = frozenset({"So", "Sk", "Sm", "Po"})  # emoji and punctuation, without j
 class Recognised:
     kind: str
     unexplained: str = ""  # the folded characters no phrase or filler word explains (see UNEXPLAINED)
+    stated: bool = False  # thanks with a statement after it: small talk only if no FAQ is likely (the caller's)
 
     @property
     def whole(self) -> bool:
@@ -100,13 +101,15 @@ class Phrases:
     new_subject: re.Pattern[str]  # anywhere in the folded message: 「話変わるけど」, "by the way"
     asking: re.Pattern[str]  # anywhere in the folded message: どこ, いつ, "how much"
     asking_languages: frozenset[str]  # the languages whose asking words are listed
-    closing_end: re.Pattern[str]  # thanks or a greeting ending the message
+    thanks_end: re.Pattern[str]  # thanks ending the message
     emoji: dict[str, str]  # a message of nothing but emoji: 🙏 thanks, 👋 greets (characters → kind)
 
     def recognise(self, form: str, asks: bool = False) -> Recognised | None:
         """The small-talk kind of a folded message: a request for a person anywhere in it, one key held
-        down, or phrases and filler explaining (nearly) all of it, or thanks or a greeting followed by a
-        statement (``asks``: the message, in any of its spellings, asks something)."""
+        down, or phrases and filler explaining (nearly) all of it; or thanks opening or closing a message
+        that asks and requests nothing (``asks``: in any of its spellings), 「ご丁寧にありがとうございます。
+        さっそく明日行ってみます」, which is `stated`: a greeting opens requests (「すみません、パスポートを
+        申請したいです」), thanks close conversations."""
         if self.handoff.search(form):
             return Recognised(HANDOFF)
         if _MASHED.fullmatch(form):
@@ -115,28 +118,26 @@ class Phrases:
             return None
         unexplained, weak, chars = self._parse(form)
         kind = max((k for k in WHOLE_KINDS if chars.get(k)), key=lambda k: chars[k], default=None)
-        if kind is None or (unexplained and len(unexplained) + weak > max(2, UNEXPLAINED * len(form))
-                            and not (chars[kind] >= CLOSING_CHARS and self._states(kind, form, asks))):
+        if kind is None:
             return None
+        if unexplained and len(unexplained) + weak > max(2, UNEXPLAINED * len(form)):
+            stated = kind == THANKS and chars[kind] >= THANKS_CHARS and not asks and self._opens_or_closes(form)
+            return Recognised(kind, unexplained, stated=True) if stated else None
         return Recognised(kind, unexplained)
 
-    def _states(self, kind: str, form: str, asks: bool) -> bool:
-        """Whether a message of thanks or a greeting with more words states something rather than ask:
-        「さっそく明日行ってみます」. Whether the words name a matter is for the caller to see."""
-        return kind in CLOSINGS and not asks and self._opens_or_closes(form)
-
     def asks(self, form: str) -> bool:
-        """Whether a folded message holds a word that asks (どこ, "how much") or ends in か."""
+        """Whether a folded message holds a word that asks or requests (どこ, ください, "how much", "please")
+        or ends in か."""
         return bool(self.asking.search(form)) or form.endswith(("か", "かな", "かしら"))
 
     def _opens_or_closes(self, form: str) -> bool:
-        """Whether thanks or a greeting of CLOSING_CHARS or more starts or ends the message, as they do in
-        speech: one inside it is likely part of a word ("hallo" in "city hall opening hours")."""
+        """Whether thanks of THANKS_CHARS or more starts or ends the message, as it does in speech: thanks
+        inside it is likely part of a word ("nice" in "notice")."""
         first = self.kinds.match(form, 0)
-        if first and first.lastgroup and first.lastgroup.rsplit("_", 1)[0] in CLOSINGS and first.end() >= CLOSING_CHARS:
+        if first and first.lastgroup and first.lastgroup.rsplit("_", 1)[0] == THANKS and first.end() >= THANKS_CHARS:
             return True
-        last = self.closing_end.search(form)
-        return last is not None and last.end() - last.start() >= CLOSING_CHARS
+        last = self.thanks_end.search(form)
+        return last is not None and last.end() - last.start() >= THANKS_CHARS
 
     def _parse(self, form: str) -> tuple[str, int, dict[str, int]]:
         """The reading of the message that leaves the fewest characters unexplained: dynamic programming
@@ -198,7 +199,7 @@ def phrases() -> Phrases:
                    new_subject=anywhere("new_subject"),
                    asking=anywhere("asking"),
                    asking_languages=frozenset(data["asking"]),
-                   closing_end=re.compile("(?:" + "|".join(p for kind in CLOSINGS for p in alternatives(kind)) + ")$"),
+                   thanks_end=re.compile("(?:" + "|".join(alternatives(THANKS)) + ")$"),
                    emoji={char: kind for kind, chars in data["emoji"].items() for char in chars})
 
 
@@ -214,10 +215,15 @@ def recognise(text: str, reading: str = "") -> Recognised | None:
         kind = max(kinds, key=kinds.count, default="chatter")
         return Recognised(kind if kinds.count(kind) * 2 > len(marks) else "chatter")
     forms = [form for form in (surface, fold(reading)) if form]
-    asks = ("?" in text or "？" in text or languages.detect(text) not in phrases().asking_languages
-            or any(phrases().asks(form) for form in forms))
-    found = [r for form in forms if (r := phrases().recognise(form, asks))]
+    found = [r for form in forms if (r := phrases().recognise(form, asks(text, reading)))]
     return next((r for r in found if r.whole), found[0] if found else None)
+
+
+def asks(text: str, reading: str = "") -> bool:
+    """Whether the message asks or requests something: a question mark, an asking word of smalltalk.yaml in
+    its spelling or reading, or a language whose asking words are not listed (then it may, for all we know)."""
+    return ("?" in text or "？" in text or languages.detect(text) not in phrases().asking_languages
+            or any(phrases().asks(form) for form in (fold(text), fold(reading)) if form))
 
 
 def new_subject(text: str, reading: str = "") -> bool:
@@ -249,7 +255,9 @@ class Learned:
         likelihood = 1.0 / (1.0 + np.exp(-scores))  # one-vs-rest, normalised as SGDClassifier.predict_proba does
         best = int(likelihood.argmax())
         kind, probability = self._kinds[best], likelihood[best] / likelihood.sum()
-        return (kind, probability >= SURE_PROBABILITY) if kind != QUESTION and probability >= MIN_PROBABILITY else None
+        if kind == QUESTION or probability < MIN_PROBABILITY:
+            return None
+        return kind, bool(probability >= SURE_PROBABILITY)
 
 
 def form(text: str, reading: str) -> str:
