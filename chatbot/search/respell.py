@@ -11,6 +11,7 @@ evidence that the question is about something else (天気 is not 転居).
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ MAX_SPAN = 4  # morphemes joined into one reading: 再/交付, or か/ー/ど sp
 MIN_READING = 3  # kana; shorter readings match some KB word by chance
 MAX_READINGS = 64  # combinations of a span's kanji readings tried
 PARTICLE = "助詞"
+_LATIN = re.compile("[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,11 @@ class ReadingLexicon:
     def _suspect(self, span: Sequence[Morpheme]) -> bool:
         """A word the KB does not use, or particles glued to other words: Sudachi's usual split of a kana
         word it does not know (かーど → か/ー/ど). An auxiliary verb after a verb is grammar, not a split:
-        し/たい in 申請したい must stay, not become 死体 because one FAQ mentions a dead animal."""
+        し/たい in 申請したい must stay, not become 死体 because one FAQ mentions a dead animal. A word in
+        Latin letters is no misspelt kana: Sudachi reads it by its katakana spelling, so "slow" (スロー) would
+        become "throw" and "you are so slow" the FAQ on throwing batteries away."""
+        if any(_LATIN.search(m.form) for m in span):
+            return False
         return any(m.is_content and m.form not in self.vocabulary for m in span) or (
             len(span) > 1 and any(m.pos == PARTICLE for m in span))
 

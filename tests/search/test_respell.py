@@ -81,3 +81,11 @@ def test_grammar_after_a_verb_is_not_a_split_word(analyzer: Analyzer, lexicon: R
     """し/たい reads シタイ like 死体, which one FAQ uses: a question ending in したい is no typo."""
     assert "死体" not in respelled(analyzer, lexicon, "マイナンバーカードを申請したい")
     assert "死体" not in respelled(analyzer, lexicon, "転居したいです")
+
+
+def test_a_word_in_latin_letters_is_never_respelled(analyzer: Analyzer) -> None:
+    """Sudachi reads "slow" and "throw" alike (スロー): an English word is no misspelt kana."""
+    texts = (*FAQ_TEXTS, "Throw batteries away on the collection day.")
+    lexicon = ReadingLexicon.build(analyzer.analyze(text).morphemes for text in texts)
+    assert "throw" in respelled(analyzer, lexicon, "throw")
+    assert "throw" not in respelled(analyzer, lexicon, "you are so slow")
