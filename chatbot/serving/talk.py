@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -65,31 +65,84 @@ class Recognised:
 class Alternation:
     """Phrases keyed by the character they must start with, plus those that may start with any: at each
     position only the phrases that can start there are tried. One alternation of every phrase, tried at
-    every position, cost more than the search itself (2 ms a question)."""
+    every position, cost more than the search itself (2 ms a question). Phrases opening with a group of
+    alternatives (「(あめ|ゆき)がふる」) are keyed by each alternative's first character, apart from those
+    keyed by one character: an alternation yields its first match, not its longest, and each tier's
+    longest match competes as before."""
 
     keyed: dict[str, re.Pattern[str]]
+    grouped: dict[str, re.Pattern[str]]
     anywhere: re.Pattern[str] | None
 
     @classmethod
     def of(cls, patterns: list[tuple[str, str]]) -> Alternation:
         """``(pattern, group name or "")``, longest first; a group name must be unique."""
         by_first: dict[str | None, list[str]] = {}
+        by_group: dict[str, list[str]] = {}
         for pattern, name in patterns:
-            by_first.setdefault(_first(pattern), []).append(f"(?P<{name}>{pattern})" if name else f"(?:{pattern})")
+            firsts = _firsts(pattern)
+            tier = by_group if firsts and pattern.startswith("(") else by_first
+            for first in firsts or (None,):
+                tier.setdefault(first, []).append(f"(?P<{name}>{pattern})" if name else f"(?:{pattern})")  # type: ignore[arg-type]
         anywhere = by_first.pop(None, None)
         return cls({c: re.compile("|".join(p)) for c, p in by_first.items()},  # type: ignore[misc]
+                   {c: re.compile("|".join(p)) for c, p in by_group.items()},
                    re.compile("|".join(anywhere)) if anywhere else None)
 
     def match(self, form: str, i: int) -> re.Match[str] | None:
-        found = [m for p in (self.keyed.get(form[i]), self.anywhere) if p and (m := p.match(form, i))]
+        found = [m for p in (self.keyed.get(form[i]), self.grouped.get(form[i]), self.anywhere)
+                 if p and (m := p.match(form, i))]
         return max(found, key=lambda m: m.end(), default=None)
 
 
-def _first(pattern: str) -> str | None:
-    """The character every match of ``pattern`` starts with, if the pattern says so plainly."""
-    if not pattern or pattern[0] in _META or (len(pattern) > 1 and pattern[1] in "?*{"):
+def _firsts(pattern: str) -> frozenset[str] | None:
+    """The characters every match of ``pattern`` starts with, if the pattern says so plainly: a character,
+    or a group whose alternatives each do (「(あめ|ゆき)がふる」 starts with あ or ゆ). None when a match may
+    start with anything: an optional group, a class, an escape, a wildcard."""
+    if pattern.startswith("(") and not pattern.startswith("(?"):
+        end = _closing(pattern)
+        if end is None or pattern[end + 1:end + 2] in ("?", "*", "{"):
+            return None
+        firsts = [_firsts(alternative) for alternative in _alternatives(pattern[1:end])]
+        return None if any(first is None for first in firsts) else frozenset().union(*firsts)  # type: ignore[arg-type]
+    if not pattern or pattern[0] in _META or pattern[1:2] in ("?", "*", "{"):
         return None
-    return pattern[0]
+    return frozenset(pattern[0])
+
+
+def _closing(pattern: str) -> int | None:
+    """Where the group opening ``pattern`` closes (escapes and classes skipped)."""
+    depth = 0
+    for i, char in _unescaped(pattern):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return i
+    return None
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|``."""
+    parts, depth, start = [], 0, 0
+    for i, char in _unescaped(pattern):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    return [*parts, pattern[start:]]
+
+
+def _unescaped(pattern: str) -> Iterator[tuple[int, str]]:
+    """The positions and characters of ``pattern`` outside escapes and character classes."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "[":
+            i = pattern.find("]", i + 2) + 1 or len(pattern)
+            continue
+        yield i, pattern[i]
+        i += 1
 
 
 @dataclass(frozen=True)

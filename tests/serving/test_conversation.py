@@ -306,3 +306,14 @@ def test_thanks_and_chatter_keep_the_subject_and_never_apologise(index: ServingI
         assert reply.type == kind and reply.message == messages.text(f"talk_{kind}")
         assert reply.subject is not None and reply.subject.id == MOVING_IN
     assert messages.text("fallback_intro") not in ask(index, "ばか").message
+
+
+@pytest.mark.parametrize(("pattern", "firsts"), [
+    ("ありがと", {"あ"}), ("(あめ|ゆき)がふる", {"あ", "ゆ"}), ("((a|b)c|d)x", {"a", "b", "d"}),
+    ("(a\\)|b)c", {"a", "b"}),
+    ("(きょう)?あめ", None), ("(a|)b", None), ("(?:ab)", None), ("[ab]c", None), ("a?b", None), ("(a|[()]b)c", None),
+])
+def test_phrases_are_tried_only_where_their_first_character_stands(pattern: str, firsts: set[str] | None) -> None:
+    """Keying phrases by their first characters halves the cost of recognising small talk; a pattern that may
+    start with anything must be tried everywhere."""
+    assert talk._firsts(pattern) == (frozenset(firsts) if firsts else None)
